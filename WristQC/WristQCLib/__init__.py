@@ -1,0 +1,1 @@
+"""Slicer-side logic of the WristQC module (no Qt): see logic.WristQCLogic."""

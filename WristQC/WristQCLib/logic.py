@@ -1,0 +1,512 @@
+"""WristQC logic: a wrist radiograph in the scene, its keypoints as a markups point list, the
+measurements as markups lines/angles, the score as a table, rescored live while a reviewer corrects
+points. No Qt and no global scene: the scene is given to the constructor. All QC rules are in
+`radiographqc` (evaluate_wrist with the criteria profile); this file only maps them onto MRML nodes.
+"""
+from __future__ import annotations
+
+import dataclasses
+import getpass
+import json
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+import vtk
+
+from radiographqc import __version__, geometry
+from radiographqc.batch import expand_inputs
+from radiographqc.dicom_io import read_radiograph
+from radiographqc.errors import InputError
+from radiographqc.profile import load_profile
+from radiographqc.report.html_report import write_html
+from radiographqc.report.json_report import write_json
+from radiographqc.report.overlay import draw_wrist
+from radiographqc.wrist.keypoints import POINT_NAMES, Keypoint, Keypoints, read_keypoints, write_keypoints
+from radiographqc.wrist.marker import MarkerResult, detect_marker
+from radiographqc.wrist.pipeline import (WristPipeline, find_keypoint_file, keypoints_report, resolve_view,
+                                         source_report)
+from radiographqc.wrist.scoring import evaluate_wrist
+
+from . import mrml
+from .batch import BatchRunner
+
+ROLE_POINTS = mrml.ATTR + "keypoints"
+ROLE_TABLE = mrml.ATTR + "results"
+ROLE_MEASURE = mrml.ATTR + "measurement"
+ROLE_MARKER = mrml.ATTR + "marker"
+
+TABLE_COLUMNS = [("id", "string"), ("label", "string"), ("value", "string"), ("unit", "string"),
+                 ("band", "string"), ("score", "int"), ("max", "int"), ("rating", "string"),
+                 ("explanation", "string"), ("advice", "string")]
+POINT_COLOR = (0.1, 0.85, 1.0)      # a reviewed or confident keypoint
+REVIEW_COLOR = (1.0, 0.45, 0.0)     # a low-confidence keypoint that nobody has checked yet
+MEASURE_COLOR = (1.0, 0.9, 0.0)
+MARKER_COLOR = (1.0, 0.5, 0.0)
+
+
+def pointLabel(view: str, pid: str) -> str:
+    """Control point label shown in the views, e.g. "P1 thumb MCP joint"."""
+    return f"{pid} {POINT_NAMES[view][pid]}"
+
+
+def formatValue(value) -> str:
+    """A measured value as table text (two-part tasks give a dict of values)."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return "; ".join(f"{k} {formatValue(v)}" for k, v in value.items())
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def resultRows(result) -> list[tuple]:
+    """Table rows of a WristResult: one per item, then the total and the grade."""
+    rows = [(it.id, it.label, formatValue(it.value), it.unit or "", it.band or "", it.score, it.max,
+             it.rating or ("not assessable" if not it.assessable else ""), it.explanation, it.advice or "")
+            for it in result.items]
+    missing = result.max_total - result.max_assessable
+    rows.append(("total", "total score", f"{result.total}/{result.max_assessable}", "points", "", result.total,
+                 result.max_assessable, "", f"{missing} of {result.max_total} points not assessable"
+                 if missing else "every item assessed", ""))
+    rows.append(("grade", "overall grade", result.grade, "", "", result.total, result.max_assessable, result.grade,
+                 f"grade basis: {result.grade_basis}", ""))
+    return rows
+
+
+def _resolveRef(ref, points: dict):
+    """Pixel position of a profile point reference: a point id, or a list of ids = their midpoint."""
+    xys = [points.get(pid) for pid in ([ref] if isinstance(ref, str) else ref)]
+    return None if any(p is None for p in xys) else geometry.midpoint(*xys)
+
+
+def _verticalFoot(origin, towards):
+    """A point straight below/above `origin`, as far as `towards` is: the arm of an angle with the
+    image vertical that opens towards `towards` (so the angle reads 0-90 like the folded measure)."""
+    length = max(abs(towards[0] - origin[0]), abs(towards[1] - origin[1]), 1.0)
+    return (origin[0], origin[1] + (length if towards[1] >= origin[1] else -length))
+
+
+def measurementGeometry(task: dict, points: dict, rows: int, cols: int):
+    """(markups class, pixel positions) that show how a layout task is measured, or None when the
+    task has nothing to draw; positions None when a point it needs is absent."""
+    measure, refs = task["measure"], task["points"]
+    pts = [_resolveRef(ref, points) for ref in refs]
+    complete = all(p is not None for p in pts)
+    if measure == "angle_to_vertical_deg":
+        return "vtkMRMLMarkupsAngleNode", [pts[1], pts[0], _verticalFoot(pts[0], pts[1])] if complete else None
+    if measure == "vertex_angle_deg":
+        return "vtkMRMLMarkupsAngleNode", pts if complete else None
+    if measure == "lower_edge_distance_cm":
+        return "vtkMRMLMarkupsLineNode", [pts[0], (pts[0][0], rows - 0.5)] if complete else None
+    if measure == "side_edge_distances_cm":
+        return "vtkMRMLMarkupsLineNode", pts if complete else None
+    return None
+
+
+class WristQCLogic:
+    """Loads, scores and lets a reviewer correct one wrist radiograph at a time.
+
+    The case lives in the scene: the volume references its keypoint list, measurement nodes, marker ROI
+    and results table (node references), so `restoreCase` picks a saved review up again.
+    """
+
+    def __init__(self, scene, profilePath=None, userName=None):
+        self.scene = scene
+        self.userName = userName or getpass.getuser()
+        self.profilePath = None
+        self.profile = None
+        self.lowConfidenceThreshold = None
+        self.setProfile(profilePath)
+        self._clearCase()
+
+    # ------------------------------------------------------------------ profile
+
+    def setProfile(self, path=None):
+        """Use the default criteria profile (None) or a department file; rescore the current case."""
+        self.profile = load_profile("wrist", path)
+        self.profilePath = None if path is None else str(path)
+        self.lowConfidenceThreshold = float(self.profile["keypoints"]["low_confidence"])
+        if getattr(self, "volumeNode", None) is not None:
+            self.marker = self._markerAtThreshold(self.marker)
+            self.updateHighlights()
+            self.computeScore()
+
+    def _markerAtThreshold(self, marker: MarkerResult) -> MarkerResult:
+        """The marker search keeps its best similarity: a profile with another threshold decides
+        "found" again without searching the image again."""
+        threshold = self.profile["marker"]["similarity_threshold"]
+        return dataclasses.replace(marker, found=marker.letter is not None and marker.similarity > threshold)
+
+    # ------------------------------------------------------------------ loading
+
+    def loadRadiograph(self, path, spacingMm=None):
+        """Read a DICOM (or PNG/JPEG with spacingMm) with the package reader: the spacing rules of the
+        QC (Pixel Spacing, else Imager Pixel Spacing corrected by the magnification factor) and
+        MONOCHROME1 shown bone-bright, which Slicer's default reader does not give."""
+        radiograph = read_radiograph(path, spacingMm)
+        name = Path(path).name.split(".")[0] or Path(path).name
+        return mrml.addRadiographVolume(self.scene, radiograph, self.scene.GenerateUniqueName(name))
+
+    def keypointsBeside(self, volumeNode, view=None) -> Keypoints:
+        """The keypoints saved beside the image (<stem>.keypoints.json / <stem>.json), else every point
+        of the view unplaced, for the reviewer to place."""
+        source = Path(volumeNode.GetAttribute(mrml.ATTR + "path") or "")
+        found = find_keypoint_file(source, None) if source.is_file() else None
+        if found is not None:
+            return read_keypoints(found)
+        return Keypoints(view or volumeNode.GetAttribute(mrml.ATTR + "view") or "AP", {})
+
+    # ------------------------------------------------------------------ running
+
+    def process(self, volumeNode, keypoints: Keypoints | None = None):
+        """Score a radiograph volume: keypoints given, or found beside the image; the marker search
+        runs once here (it does not depend on the keypoints). Returns the WristResult."""
+        self.cleanup()
+        radiograph = mrml.radiographFromVolume(volumeNode)
+        if keypoints is None:
+            keypoints = self.keypointsBeside(volumeNode)
+        _, viewSource = resolve_view(radiograph.view, keypoints, Path(radiograph.path))
+        volumeNode.SetAttribute(mrml.ATTR + "viewSource", viewSource)
+        spacing = radiograph.spacing
+        marker = detect_marker(radiograph.pixels,
+                               spacing_mm=None if spacing is None else (spacing.row_mm + spacing.col_mm) / 2,
+                               threshold=self.profile["marker"]["similarity_threshold"])
+        volumeNode.SetAttribute(mrml.ATTR + "marker", json.dumps(marker.to_dict()))
+        self._removeCaseNodes(volumeNode)
+        self._startCase(volumeNode, radiograph, marker)
+        self.pointsNode = self.createKeypointNodes(keypoints)
+        volumeNode.SetAndObserveNodeReferenceID(ROLE_POINTS, self.pointsNode.GetID())
+        self._createMeasurementNodes()
+        self._createMarkerNode()
+        self.tableNode = self.scene.AddNewNodeByClass("vtkMRMLTableNode",
+                                                      self.scene.GenerateUniqueName(f"{volumeNode.GetName()} WristQC"))
+        volumeNode.SetAndObserveNodeReferenceID(ROLE_TABLE, self.tableNode.GetID())
+        self._observe()
+        return self.computeScore()
+
+    def restoreCase(self, volumeNode):
+        """Continue the review of a volume processed before (e.g. after loading a saved scene)."""
+        self.cleanup()
+        pointsNode = volumeNode.GetNodeReference(ROLE_POINTS)
+        if pointsNode is None:
+            raise ValueError(f"{volumeNode.GetName()} has no WristQC review to restore (run process first)")
+        self._startCase(volumeNode, mrml.radiographFromVolume(volumeNode),
+                        _markerFromJson(volumeNode.GetAttribute(mrml.ATTR + "marker")))
+        self.pointsNode = pointsNode
+        self.tableNode = volumeNode.GetNodeReference(ROLE_TABLE)
+        self.markerNode = volumeNode.GetNodeReference(ROLE_MARKER)
+        self.measurementNodes = {node.GetAttribute(mrml.ATTR + "task"): node for node in
+                                 (volumeNode.GetNthNodeReference(ROLE_MEASURE, i)
+                                  for i in range(volumeNode.GetNumberOfNodeReferences(ROLE_MEASURE)))}
+        self._original = json.loads(pointsNode.GetAttribute(mrml.ATTR + "original"))
+        self._committed = self.pointPixels()
+        self._observe()
+        return self.computeScore()
+
+    def _clearCase(self):
+        self.volumeNode = self.pointsNode = self.tableNode = self.markerNode = None
+        self.radiograph = self.marker = self.result = None
+        self.measurementNodes = {}
+        self._observations = []
+        self._undoStack = []
+        self._committed = {}
+        self._original = {}
+        self._interacting = False
+        self._applying = False
+
+    def _startCase(self, volumeNode, radiograph, marker):
+        self.volumeNode, self.radiograph, self.marker = volumeNode, radiograph, marker
+        self._undoStack = []
+
+    def _removeCaseNodes(self, volumeNode):
+        """Processing a volume again replaces its earlier review nodes."""
+        roles = (ROLE_POINTS, ROLE_TABLE, ROLE_MEASURE, ROLE_MARKER)
+        nodes = [volumeNode.GetNthNodeReference(role, i) for role in roles
+                 for i in range(volumeNode.GetNumberOfNodeReferences(role))]
+        for role in roles:
+            volumeNode.RemoveNodeReferenceIDs(role)
+        for node in nodes:
+            if node is not None:
+                self.scene.RemoveNode(node)
+
+    # ------------------------------------------------------------------ nodes
+
+    def createKeypointNodes(self, keypoints: Keypoints):
+        """A point list with one control point per keypoint of the view, in P1.. order, labelled
+        "P1 thumb MCP joint" etc.; absent points are left unplaced so the reviewer can place them.
+        The list has a fixed number of points: a reviewer moves, places or unplaces, never adds."""
+        name = self.scene.GenerateUniqueName(f"{self.volumeNode.GetName()} keypoints")
+        node = mrml.addMarkups(self.scene, "vtkMRMLMarkupsFiducialNode", name, POINT_COLOR, locked=False)
+        node.GetDisplayNode().SetColor(*REVIEW_COLOR)   # the colour of unselected = flagged points
+        node.SetAttribute(mrml.ATTR + "view", keypoints.view)
+        for pid, kp in keypoints.points.items():
+            index = node.AddControlPoint(vtk.vtkVector3d(0, 0, 0), pointLabel(keypoints.view, pid))
+            node.SetNthControlPointDescription(index, POINT_NAMES[keypoints.view][pid])
+            if kp.xy is None:
+                node.UnsetNthControlPointPosition(index)
+            else:
+                node.SetNthControlPointPosition(index, *mrml.pixelToRas(self.volumeNode, kp.xy))
+        node.SetFixedNumberOfControlPoints(True)
+        self._original = {pid: {"xy": None if kp.xy is None else list(kp.xy), "confidence": kp.confidence}
+                          for pid, kp in keypoints.points.items()}
+        node.SetAttribute(mrml.ATTR + "original", json.dumps(self._original))
+        self.pointsNode = node
+        self._committed = self.pointPixels()
+        self.updateHighlights()
+        return node
+
+    def _createMeasurementNodes(self):
+        view = self.pointsNode.GetAttribute(mrml.ATTR + "view")
+        self.measurementNodes = {}
+        for taskId, task in self.profile["layout"][view].items():
+            drawn = measurementGeometry(task, {}, 1, 1) if isinstance(task, dict) else None
+            if drawn is None:
+                continue
+            className = drawn[0]
+            node = mrml.addMarkups(self.scene, className, self.scene.GenerateUniqueName(
+                f"{self.volumeNode.GetName()} {taskId}"), MEASURE_COLOR)
+            node.SetAttribute(mrml.ATTR + "task", taskId)
+            self.volumeNode.AddNodeReferenceID(ROLE_MEASURE, node.GetID())
+            self.measurementNodes[taskId] = node
+
+    def _createMarkerNode(self):
+        """The L/R lead marker found in the image, as an ROI around the letter."""
+        if not self.marker.found:
+            return
+        name = self.scene.GenerateUniqueName(f"{self.volumeNode.GetName()} marker {self.marker.letter} "
+                                             f"({self.marker.similarity:.2f})")
+        self.markerNode = mrml.addMarkups(self.scene, "vtkMRMLMarkupsROINode", name, MARKER_COLOR)
+        mrml.setRoiPixels(self.markerNode, self.volumeNode, self.marker.bbox)
+        self.volumeNode.SetAndObserveNodeReferenceID(ROLE_MARKER, self.markerNode.GetID())
+
+    # ------------------------------------------------------------------ pixel <-> markups
+
+    def pointPixels(self) -> dict:
+        """{pid: (x, y) | None} of the point list, in pixels of the volume."""
+        view = self.pointsNode.GetAttribute(mrml.ATTR + "view")
+        result = {}
+        for index, pid in enumerate(POINT_NAMES[view]):
+            defined = self.pointsNode.GetNthControlPointPositionStatus(index) == self.pointsNode.PositionDefined
+            result[pid] = (mrml.rasToPixel(self.volumeNode, self.pointsNode.GetNthControlPointPosition(index))
+                           if defined else None)
+        return result
+
+    def currentKeypoints(self) -> Keypoints:
+        """The keypoints as they are now; a point the reviewer moved has no detector confidence."""
+        points = {}
+        for pid, xy in self.pointPixels().items():
+            original = self._original.get(pid, {})
+            untouched = xy is not None and original.get("xy") is not None and _samePoint(xy, original["xy"])
+            points[pid] = Keypoint(xy, original.get("confidence") if untouched else None)
+        return Keypoints(self.pointsNode.GetAttribute(mrml.ATTR + "view"), points)
+
+    def setPointPixel(self, pid: str, xy):
+        """Move (or place, or with xy None unplace) one keypoint as a committed correction."""
+        view = self.pointsNode.GetAttribute(mrml.ATTR + "view")
+        index = list(POINT_NAMES[view]).index(pid)
+        if xy is None:
+            self.pointsNode.UnsetNthControlPointPosition(index)
+        else:
+            self.pointsNode.SetNthControlPointPosition(index, *mrml.pixelToRas(self.volumeNode, xy))
+
+    # ------------------------------------------------------------------ scoring
+
+    def computeScore(self):
+        """Score the keypoints as they are now and update measurements and table (cheap: the image
+        geometry, header and marker are cached, only the rules run)."""
+        keypoints = self.currentKeypoints()
+        rg = self.radiograph
+        self.result = evaluate_wrist(keypoints, rg.rows, rg.cols, rg.spacing, rg.header, self.marker, None,
+                                     self.profile, is_dicom=rg.photometric.startswith("MONOCHROME"))
+        self._updateMeasurements(keypoints)
+        mrml.writeTable(self.tableNode, TABLE_COLUMNS, resultRows(self.result))
+        return self.result
+
+    def _updateMeasurements(self, keypoints: Keypoints):
+        points = {pid: kp.xy for pid, kp in keypoints.points.items()}
+        tasks = self.profile["layout"][keypoints.view]
+        for taskId, node in self.measurementNodes.items():
+            _, pts = measurementGeometry(tasks[taskId], points, self.radiograph.rows, self.radiograph.cols)
+            mrml.setMarkupsPixels(node, self.volumeNode, pts)
+
+    def report(self) -> dict:
+        """The QC report of the current state, as the command line writes it, plus the review record."""
+        keypoints = self.currentKeypoints()
+        report = self.result.to_dict()
+        source = "reviewed" if self.corrections() else "file"
+        report.update(source=source_report(self.radiograph, Path(self.radiograph.path),
+                                           self.volumeNode.GetAttribute(mrml.ATTR + "viewSource") or ""),
+                      keypoints=keypoints_report(keypoints, source), marker=self.marker.to_dict(), models=[],
+                      software={"name": "radiographqc", "version": __version__, "module": "WristQC"},
+                      created=_now(), review={"by": self.userName, "corrections": self.corrections()})
+        return report
+
+    # ------------------------------------------------------------------ review: observation, undo
+
+    def _observe(self):
+        """One observer per event on the keypoint list (MRML custom events carry no name)."""
+        node = self.pointsNode
+        handlers = ((node.PointModifiedEvent, self._onPointModified),
+                    (node.PointStartInteractionEvent, self._onInteractionStart),
+                    (node.PointEndInteractionEvent, self._onInteractionEnd),
+                    (node.PointPositionDefinedEvent, self._onPlacementChanged),
+                    (node.PointPositionUndefinedEvent, self._onPlacementChanged))
+        self._observations = [node.AddObserver(event, handler) for event, handler in handlers]
+
+    def cleanup(self):
+        """Stop observing (call before the scene closes or another case starts)."""
+        if self.pointsNode is not None:
+            for tag in self._observations:
+                self.pointsNode.RemoveObserver(tag)
+        self._clearCase()
+
+    def _onPointModified(self, caller, event):
+        if self._applying:
+            return
+        self.computeScore()
+        if not self._interacting:   # a move without drag (typed coordinates, scripted): one correction
+            self.commitCorrection()
+
+    def _onInteractionStart(self, caller, event):
+        self._interacting = True
+
+    def _onInteractionEnd(self, caller, event):
+        self._interacting = False
+        self.commitCorrection()
+
+    def _onPlacementChanged(self, caller, event):
+        if not self._applying:
+            self.computeScore()
+            self.commitCorrection()
+
+    def commitCorrection(self) -> bool:
+        """Record the current positions as one correction (undoable) when they differ from the last
+        recorded ones; the heavier bookkeeping runs here, at the end of a drag, not on every move."""
+        current = self.pointPixels()
+        if _samePoints(current, self._committed):
+            return False
+        self._undoStack.append(self._committed)
+        self._committed = current
+        self.updateHighlights()
+        self.tableNode.SetAttribute(mrml.ATTR + "report", json.dumps(self.result.to_dict()))
+        return True
+
+    def canUndo(self) -> bool:
+        return bool(self._undoStack)
+
+    def undo(self) -> bool:
+        """Put the keypoints back where they were before the last correction and rescore."""
+        if not self._undoStack:
+            return False
+        previous = self._undoStack.pop()
+        self._applyPixels(previous)
+        self._committed = previous
+        self.updateHighlights()
+        self.computeScore()
+        return True
+
+    def _applyPixels(self, pixels: dict):
+        self._applying = True
+        try:
+            wasModifying = self.pointsNode.StartModify()
+            for pid, xy in pixels.items():
+                self.setPointPixel(pid, xy)
+            self.pointsNode.EndModify(wasModifying)
+        finally:
+            self._applying = False
+
+    def lowConfidencePoints(self) -> list[str]:
+        """Ids of the points a detector placed with low confidence and nobody has corrected since."""
+        keypoints = self.currentKeypoints()
+        return [pid for pid, kp in keypoints.points.items()
+                if kp.confidence is not None and kp.confidence < self.lowConfidenceThreshold]
+
+    def updateHighlights(self):
+        """Flag low-confidence points: drawn unselected (review colour) with a note in the description."""
+        low = set(self.lowConfidencePoints())
+        view = self.pointsNode.GetAttribute(mrml.ATTR + "view")
+        self._applying = True
+        try:
+            for index, pid in enumerate(POINT_NAMES[view]):
+                self.pointsNode.SetNthControlPointSelected(index, pid not in low)
+                confidence = self._original[pid]["confidence"]
+                note = f" - low confidence {confidence:.2f}, please check" if pid in low else ""
+                self.pointsNode.SetNthControlPointDescription(index, POINT_NAMES[view][pid] + note)
+        finally:
+            self._applying = False
+
+    def corrections(self) -> list[dict]:
+        """Per point that differs from what was loaded/detected: old and new pixel positions."""
+        view = self.pointsNode.GetAttribute(mrml.ATTR + "view")
+        changes = []
+        for pid, xy in self.pointPixels().items():
+            old = self._original[pid]["xy"]
+            if not _samePoint(xy, old):
+                changes.append({"point": pid, "name": POINT_NAMES[view][pid],
+                                "old": old, "new": None if xy is None else [float(xy[0]), float(xy[1])],
+                                "old_confidence": self._original[pid]["confidence"]})
+        return changes
+
+    # ------------------------------------------------------------------ export
+
+    def exportReport(self, folder) -> tuple[Path, Path]:
+        """<stem>.json and <stem>.html with the same writers as the command line."""
+        report = self.report()
+        stem = Path(self.radiograph.path).name.split(".")[0] or self.volumeNode.GetName()
+        png = draw_wrist(self.radiograph.pixels, report, self.radiograph.window)
+        folder = Path(folder)
+        return (write_json(report, folder / f"{stem}.json"),
+                write_html(report, png, folder / f"{stem}.html", self.lowConfidenceThreshold))
+
+    def exportTrainingData(self, folder, userName=None) -> dict:
+        """Image + corrected keypoints as `radiographqc train` reads them (<stem>.dcm beside <stem>.json),
+        and <stem>.provenance.json: who corrected, when, and every point's old and new position."""
+        source = Path(self.radiograph.path)
+        if not source.is_file():
+            raise InputError(source, "the image file is not available; load the radiograph with the WristQC "
+                                     "loader so the training image can be copied")
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        stem = source.name.split(".")[0]
+        image = folder / f"{stem}{source.suffix.lower() or '.dcm'}"
+        shutil.copyfile(source, image)
+        corrected = Keypoints(self.currentKeypoints().view,
+                              {pid: Keypoint(xy) for pid, xy in self.pointPixels().items()})
+        labels = write_keypoints(folder / f"{stem}.json", corrected)
+        provenance = {"who": userName or self.userName, "when": _now(), "tool": f"WristQC (radiographqc {__version__})",
+                      "image": image.name, "labels": labels.name, "source": str(source),
+                      "view": corrected.view, "changes": self.corrections(),
+                      "criteria_profile": {"name": self.profile.get("name"), "version": self.profile.get("version")}}
+        provenancePath = write_json(provenance, folder / f"{stem}.provenance.json")
+        return {"image": image, "labels": labels, "provenance": provenancePath}
+
+
+    def createBatchRunner(self, inputs, outDir, keypoints=None, spacingMm=None) -> BatchRunner:
+        """A batch over files and folders (searched recursively, e.g. a DICOM study) with the current
+        profile; keypoints from <stem>.keypoints.json beside each image or in the `keypoints` folder."""
+        pipeline = WristPipeline(self.profile, keypoints, spacingMm)
+        return BatchRunner(expand_inputs(inputs), pipeline.assess, outDir, self.lowConfidenceThreshold)
+
+
+def _markerFromJson(text) -> MarkerResult:
+    data = json.loads(text)
+    for key in ("bbox", "centre"):
+        if data.get(key) is not None:
+            data[key] = tuple(data[key])
+    return MarkerResult(**data)
+
+
+def _samePoint(a, b, tolerance=1e-6) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a[0] - b[0]) <= tolerance and abs(a[1] - b[1]) <= tolerance
+
+
+def _samePoints(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(_samePoint(a[k], b[k]) for k in a)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

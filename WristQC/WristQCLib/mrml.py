@@ -1,0 +1,172 @@
+"""MRML plumbing shared by the WristQC and LumbarQC logics: radiograph volumes, the pixel <-> RAS
+mapping, markups and result tables. No Qt, no global scene: every function takes its nodes or scene.
+
+A radiograph is a single-slice volume with IJK-to-RAS diag(-col_mm, -row_mm, 1) (DICOM's LPS with x
+and y flipped into RAS, as Slicer's DICOM reader builds it), so pixel (x, y) = (column, row) of the
+package's convention is IJK (x, y, 0) and the pixel centre (0, 0) sits at the RAS origin.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import vtk
+from vtk.util import numpy_support
+
+from radiographqc.image import Radiograph, Spacing
+
+ATTR = "RadiographQC."  # prefix of the node attributes this extension writes (saved with the scene)
+
+
+def ijkToRasMatrix(spacing: Spacing | None) -> vtk.vtkMatrix4x4:
+    """IJK-to-RAS of a radiograph; without a known spacing the volume is laid out in pixel units (the
+    QC items that need millimetres are then reported as not assessable, never computed from this)."""
+    col_mm, row_mm = (1.0, 1.0) if spacing is None else (spacing.col_mm, spacing.row_mm)
+    matrix = vtk.vtkMatrix4x4()
+    matrix.SetElement(0, 0, -col_mm)
+    matrix.SetElement(1, 1, -row_mm)
+    return matrix
+
+
+def _setImage(volumeNode, pixels: np.ndarray) -> None:
+    image = vtk.vtkImageData()
+    image.SetDimensions(pixels.shape[1], pixels.shape[0], 1)
+    image.AllocateScalars(numpy_support.get_vtk_array_type(pixels.dtype), 1)
+    numpy_support.vtk_to_numpy(image.GetPointData().GetScalars())[:] = pixels.ravel()
+    volumeNode.SetAndObserveImageData(image)
+
+
+def _spacingToJson(spacing: Spacing | None) -> str:
+    if spacing is None:
+        return "null"
+    return json.dumps({"row_mm": spacing.row_mm, "col_mm": spacing.col_mm, "source": spacing.source})
+
+
+def addRadiographVolume(scene, radiograph: Radiograph, name: str):
+    """A scalar volume node holding the radiograph (bone bright), with its window on the display node
+    and what the QC needs besides the pixels (spacing and its source, header, view) as node attributes,
+    so that the case can be scored again after the scene is saved and loaded."""
+    node = scene.AddNewNodeByClass("vtkMRMLScalarVolumeNode", name)
+    node.SetIJKToRASMatrix(ijkToRasMatrix(radiograph.spacing))
+    _setImage(node, np.ascontiguousarray(radiograph.pixels, dtype=np.float32))
+    node.CreateDefaultDisplayNodes()
+    display = node.GetDisplayNode()
+    if radiograph.window is not None:
+        center, width = radiograph.window
+        display.AutoWindowLevelOff()
+        display.SetWindowLevel(float(width), float(center))
+    meta = {"path": radiograph.path, "spacing": _spacingToJson(radiograph.spacing),
+            "header": json.dumps(radiograph.header), "view": radiograph.view or "",
+            "laterality": radiograph.laterality or "", "bodyPart": radiograph.body_part or "",
+            "photometric": radiograph.photometric, "transferSyntax": radiograph.transfer_syntax or "",
+            "window": json.dumps(radiograph.window)}
+    for key, value in meta.items():
+        node.SetAttribute(ATTR + key, value)
+    return node
+
+
+def pixelsFromVolume(volumeNode) -> np.ndarray:
+    """The (rows, cols) pixel array of a single-slice volume (a copy)."""
+    image = volumeNode.GetImageData()
+    cols, rows, _ = image.GetDimensions()
+    return numpy_support.vtk_to_numpy(image.GetPointData().GetScalars()).reshape(rows, cols).copy()
+
+
+def radiographFromVolume(volumeNode) -> Radiograph:
+    """The Radiograph a volume was made from, rebuilt from its pixels and attributes. A volume that
+    another reader loaded has no spacing the QC can trust and no header: both are reported missing."""
+    def attr(key):
+        return volumeNode.GetAttribute(ATTR + key) or ""
+
+    spacing = json.loads(attr("spacing") or "null")
+    window = json.loads(attr("window") or "null")
+    return Radiograph(
+        path=attr("path") or volumeNode.GetName(), pixels=pixelsFromVolume(volumeNode),
+        spacing=None if spacing is None else Spacing(spacing["row_mm"], spacing["col_mm"], spacing["source"]),
+        header=json.loads(attr("header") or "{}"), view=attr("view") or None,
+        laterality=attr("laterality") or None, body_part=attr("bodyPart") or None,
+        photometric=attr("photometric") or "unknown", transfer_syntax=attr("transferSyntax") or None,
+        window=None if window is None else tuple(window))
+
+
+def isRadiographVolume(volumeNode) -> bool:
+    """True for a volume made by addRadiographVolume (the module's loader)."""
+    return volumeNode is not None and volumeNode.GetAttribute(ATTR + "spacing") is not None
+
+
+def pixelToRas(volumeNode, xy) -> tuple[float, float, float]:
+    """RAS position of pixel (x, y) = (column, row) of the volume's slice."""
+    matrix = vtk.vtkMatrix4x4()
+    volumeNode.GetIJKToRASMatrix(matrix)
+    return tuple(matrix.MultiplyPoint((float(xy[0]), float(xy[1]), 0.0, 1.0))[:3])
+
+
+def rasToPixel(volumeNode, ras) -> tuple[float, float]:
+    """Pixel (x, y) = (column, row) of a RAS position (its slice offset is ignored)."""
+    matrix = vtk.vtkMatrix4x4()
+    volumeNode.GetRASToIJKMatrix(matrix)
+    ijk = matrix.MultiplyPoint((float(ras[0]), float(ras[1]), float(ras[2]), 1.0))
+    return (ijk[0], ijk[1])
+
+
+def addMarkups(scene, className: str, name: str, color=None, locked=True):
+    """A markups node with display nodes; measurement helpers are locked so only keypoints are dragged."""
+    node = scene.AddNewNodeByClass(className, name)
+    node.CreateDefaultDisplayNodes()
+    node.SetLocked(locked)
+    if color is not None:
+        node.GetDisplayNode().SetSelectedColor(*color)
+    return node
+
+
+def setMarkupsPixels(markupsNode, volumeNode, points) -> None:
+    """Place the control points of a line/angle at pixel positions (one Modified event for all);
+    hide the node when a position is missing (a keypoint it needs is absent)."""
+    if points is None:
+        markupsNode.GetDisplayNode().SetVisibility(False)
+        return
+    wasModifying = markupsNode.StartModify()
+    for index, xy in enumerate(points):
+        ras = pixelToRas(volumeNode, xy)
+        if index < markupsNode.GetNumberOfControlPoints():
+            markupsNode.SetNthControlPointPosition(index, *ras)
+        else:
+            markupsNode.AddControlPoint(vtk.vtkVector3d(*ras))
+    markupsNode.EndModify(wasModifying)
+    markupsNode.GetDisplayNode().SetVisibility(True)
+
+
+def setRoiPixels(roiNode, volumeNode, bbox) -> None:
+    """Make a markups ROI cover the inclusive pixel box (x0, y0, x1, y1)."""
+    x0, y0, x1, y1 = bbox
+    corner0 = np.array(pixelToRas(volumeNode, (x0 - 0.5, y0 - 0.5)))
+    corner1 = np.array(pixelToRas(volumeNode, (x1 + 0.5, y1 + 0.5)))
+    roiNode.SetCenter(*((corner0 + corner1) / 2))
+    roiNode.SetSize(*np.abs(corner1 - corner0))
+
+
+def writeTable(tableNode, columns, rows) -> None:
+    """Fill a table node: `columns` is [(name, "string" | "int" | "double")], `rows` a list of tuples.
+    The columns are kept when they already match, so views on the table stay attached."""
+    table = tableNode.GetTable()
+    names = [table.GetColumnName(i) for i in range(table.GetNumberOfColumns())]
+    if names != [name for name, _ in columns]:
+        tableNode.RemoveAllColumns()
+        for name, kind in columns:
+            array = {"string": vtk.vtkStringArray, "int": vtk.vtkIntArray, "double": vtk.vtkDoubleArray}[kind]()
+            array.SetName(name)
+            table.AddColumn(array)
+    table.SetNumberOfRows(len(rows))
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            table.SetValue(r, c, vtk.vtkVariant(value))
+    table.Modified()
+    tableNode.Modified()
+
+
+def readTable(tableNode) -> list[dict]:
+    """The rows of a table node as dicts of strings (column name -> cell text)."""
+    table = tableNode.GetTable()
+    names = [table.GetColumnName(i) for i in range(table.GetNumberOfColumns())]
+    return [{name: table.GetValue(r, c).ToString() for c, name in enumerate(names)}
+            for r in range(table.GetNumberOfRows())]

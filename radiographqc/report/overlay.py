@@ -1,0 +1,142 @@
+"""Pictures for the HTML report: the radiograph with the measurement geometry drawn on it."""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+POINT_COLOURS = {"P1": (255, 80, 80), "P2": (80, 200, 255), "P3": (120, 255, 120),
+                 "P4": (255, 200, 60), "P5": (220, 120, 255)}
+LINE = (255, 230, 0)
+MEASURE = (0, 230, 230)
+MARKER = (255, 120, 0)
+
+
+def to_display(pixels: np.ndarray, window: tuple[float, float] | None = None) -> np.ndarray:
+    """8-bit grey for display: the DICOM window when given, else the 1st-99th percentile range."""
+    if window:
+        centre, width = window
+        lo, hi = centre - width / 2.0, centre + width / 2.0
+    else:
+        step = max(1, pixels.size // 200_000)
+        lo, hi = np.percentile(pixels.ravel()[::step], (1, 99))
+    scaled = (pixels.astype(np.float32) - lo) / max(float(hi - lo), 1e-6)
+    return (np.clip(scaled, 0.0, 1.0) * 255).astype(np.uint8)
+
+
+def preview(pixels: np.ndarray, window=None, max_side: int = 1100) -> tuple[Image.Image, float]:
+    """RGB preview no larger than max_side, and the factor from input pixels to preview pixels."""
+    img = Image.fromarray(to_display(pixels, window)).convert("RGB")
+    scale = min(1.0, max_side / max(img.size))
+    if scale < 1.0:
+        img = img.resize((round(img.width * scale), round(img.height * scale)), Image.LANCZOS)
+    return img, scale
+
+
+class Canvas:
+    """Draws in input-pixel coordinates (x = column, y = row) on a scaled preview."""
+
+    def __init__(self, image: Image.Image, scale: float):
+        self.image, self.scale = image, scale
+        self.draw = ImageDraw.Draw(image)
+        self.width = max(2, round(image.width / 350))
+        self.font = ImageFont.load_default(size=max(12, image.width // 55))
+
+    def _p(self, xy):
+        # Pixel centres: input pixel x covers [x-0.5, x+0.5], preview pixel u covers [u-0.5, u+0.5].
+        return ((xy[0] + 0.5) * self.scale - 0.5, (xy[1] + 0.5) * self.scale - 0.5)
+
+    def line(self, a, b, colour=LINE, dashed=False):
+        a, b = self._p(a), self._p(b)
+        if not dashed:
+            self.draw.line([a, b], fill=colour, width=self.width)
+            return
+        n = max(1, int(np.hypot(b[0] - a[0], b[1] - a[1]) / (4 * self.width)))
+        for i in range(0, n, 2):
+            t0, t1 = i / n, min(1.0, (i + 1) / n)
+            self.draw.line([(a[0] + (b[0] - a[0]) * t0, a[1] + (b[1] - a[1]) * t0),
+                            (a[0] + (b[0] - a[0]) * t1, a[1] + (b[1] - a[1]) * t1)],
+                           fill=colour, width=self.width)
+
+    def point(self, xy, label, colour):
+        x, y = self._p(xy)
+        r = 3 * self.width
+        self.draw.ellipse([x - r, y - r, x + r, y + r], outline=colour, width=self.width)
+        self.text((xy[0], xy[1]), f" {label}", colour, offset=(r, -r))
+
+    def text(self, xy, text, colour=(255, 255, 255), offset=(0, 0)):
+        x, y = self._p(xy)
+        self.draw.text((x + offset[0], y + offset[1]), text, fill=colour, font=self.font,
+                       stroke_width=2, stroke_fill=(0, 0, 0))
+
+    def box(self, bbox, colour=MARKER):
+        x0, y0 = self._p(bbox[:2])
+        x1, y1 = self._p(bbox[2:])
+        self.draw.rectangle([x0, y0, x1, y1], outline=colour, width=self.width)
+
+    def png(self) -> bytes:
+        buf = io.BytesIO()
+        self.image.save(buf, format="PNG", optimize=True)
+        return buf.getvalue()
+
+
+def _xy(report, name):
+    point = report.get("keypoints", {}).get(name) or {}
+    return tuple(point["xy"]) if point.get("xy") is not None else None
+
+
+def _mid(a, b):
+    return ((a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0)
+
+
+def _item_value(report, item_id):
+    return next((i.get("value") for i in report.get("items", []) if i["id"] == item_id), None)
+
+
+def _draw_ap(c: Canvas, report, rows, cols):
+    p2, p3 = _xy(report, "P2"), _xy(report, "P3")
+    if p2 and p3:
+        c.line(p2, p3)
+        mid = _mid(p2, p3)
+        c.line(mid, (mid[0], rows - 0.5), MEASURE, dashed=True)
+        angle = _item_value(report, "AP3")
+        if isinstance(angle, (int, float)):
+            c.text(mid, f"styloid line {angle:.1f}° to vertical", LINE, offset=(8, -40))
+        for p in (p2, p3):
+            edge = -0.5 if p[0] < cols / 2 else cols - 0.5
+            c.line(p, (edge, p[1]), MEASURE, dashed=True)
+
+
+def _draw_lat(c: Canvas, report, rows, cols):
+    p1, p2, p4 = _xy(report, "P1"), _xy(report, "P2"), _xy(report, "P4")
+    p3, p5 = _xy(report, "P3"), _xy(report, "P5")
+    if p1 and p2 and p4:
+        c.line(p1, p2)
+        c.line(p1, p4)
+        angle = _item_value(report, "LAT1")
+        if isinstance(angle, (int, float)):
+            c.text(p1, f"radius–ulna {angle:.1f}°", LINE, offset=(8, 20))
+    if p1 and p3 and p5:
+        axis_end = _mid(p3, p5)
+        c.line(p1, axis_end, MEASURE)
+        c.line(p1, (p1[0], axis_end[1]), MEASURE, dashed=True)
+
+
+def draw_wrist(pixels, report: dict, window=None) -> bytes:
+    rows, cols = pixels.shape
+    image, scale = preview(pixels, window)
+    c = Canvas(image, scale)
+    c.line((cols / 2 - 0.5, -0.5), (cols / 2 - 0.5, rows - 0.5), (90, 90, 90), dashed=True)
+    c.line((-0.5, rows / 2 - 0.5), (cols - 0.5, rows / 2 - 0.5), (90, 90, 90), dashed=True)
+    (_draw_ap if report.get("view") == "AP" else _draw_lat)(c, report, rows, cols)
+    for name, point in sorted(report.get("keypoints", {}).items()):
+        if point.get("xy") is not None:
+            conf = point.get("confidence")
+            label = name if conf is None else f"{name} {conf:.2f}"
+            c.point(point["xy"], label, POINT_COLOURS.get(name, (255, 255, 255)))
+    marker = report.get("marker") or {}
+    if marker.get("bbox"):
+        c.box(marker["bbox"])
+        c.text(marker["bbox"][:2], f"marker {marker.get('letter') or '?'}", MARKER, offset=(0, -24))
+    return c.png()

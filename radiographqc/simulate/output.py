@@ -1,0 +1,127 @@
+"""Write a simulated case: DX DICOM with realistic (optionally incomplete) headers, the keypoint
+file the wrist QC reads, a truth JSON, and for the lumbar spine a label PNG + label table."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from pydicom.uid import generate_uid
+
+from .. import __version__
+from ..dicom_write import write_dx
+
+# The 17 header items of the wrist score, as DICOM keywords (spacing is the 17th, handled apart).
+HEADER_ITEMS = ("PatientID", "PatientName", "PatientSex", "PatientBirthDate", "PatientAge",
+                "StudyDate", "StudyTime", "InstitutionName", "Manufacturer",
+                "ManufacturerModelName", "SoftwareVersions", "KVP", "DistanceSourceToDetector",
+                "ExposureTime", "WindowWidth", "WindowCenter")
+BODY_PART = {"wrist": "HAND", "lumbar": "LSPINE"}
+
+
+def _header(case, index: int, seed: int, rng) -> dict:
+    t = case.truth
+    exp = t["params"]["exposure"]
+    age = int(rng.integers(18, 90))
+    year = 2024 - age
+    view = t["view"]
+    protocol = {"wrist": {"AP": "WRIST PA", "LAT": "WRIST LAT"},
+                "lumbar": {"AP": "L-SPINE AP", "LAT": "L-SPINE LAT", "OBL": "L-SPINE OBL"}}
+    entropy = [seed, index, len(t["body"])]
+    return {
+        "PatientID": f"SIM{seed % 100000:05d}{index:06d}", "PatientName": "Simulated^Patient",
+        "PatientSex": str(rng.choice(["F", "M"])), "PatientBirthDate": f"{year}0101",
+        "PatientAge": f"{age:03d}Y", "StudyDate": "20240315", "StudyTime": "101500",
+        "AccessionNumber": f"A{index:08d}", "InstitutionName": "RadiographQC simulator",
+        "Manufacturer": "RadiographQC", "ManufacturerModelName": "simulate",
+        "SoftwareVersions": __version__, "KVP": round(exp["kvp"], 1),
+        "DistanceSourceToDetector": round(t["params"]["sid_mm"], 1),
+        "DistanceSourceToPatient": round(t["params"]["sid_mm"] / t["magnification"], 1),
+        "ExposureTime": int(round(exp["exposure_time_ms"])),
+        "Exposure": int(round(exp["mas"])), "ProtocolName": protocol[t["body"]][view],
+        "SeriesDescription": protocol[t["body"]][view], "StudyDescription": protocol[t["body"]][view],
+        "StudyInstanceUID": generate_uid(entropy_srcs=[str(v) for v in entropy + [1]]),
+        "SeriesInstanceUID": generate_uid(entropy_srcs=[str(v) for v in entropy + [2]]),
+        "SOPInstanceUID": generate_uid(entropy_srcs=[str(v) for v in entropy + [3]]),
+    }
+
+
+def write_case(case, out_dir, stem: str, index: int, seed: int, rng, *,
+               incomplete_rate: float = 0.2, monochrome1_rate: float = 0.3) -> dict:
+    """Write all files of one case; returns the truth dict as written."""
+    out_dir = Path(out_dir)
+    truth = case.truth
+    header = _header(case, index, seed, rng)
+    mag = truth["magnification"]
+    pitch = case.projection.pixel_mm
+    spacing = {"imager_spacing_mm": pitch, "magnification": mag, "spacing_mm": None}
+    if rng.random() < 0.5:
+        spacing["spacing_mm"] = pitch / mag
+    dropped = []
+    if rng.random() < incomplete_rate:
+        count = int(rng.integers(1, 6))
+        dropped = sorted(str(k) for k in rng.choice(HEADER_ITEMS + ("spacing",), count, replace=False))
+        for key in dropped:
+            if key == "spacing":
+                spacing = {"imager_spacing_mm": None, "magnification": None, "spacing_mm": None}
+            else:
+                header[key] = None
+    photometric = "MONOCHROME1" if rng.random() < monochrome1_rate else "MONOCHROME2"
+    write_dx(out_dir / f"{stem}.dcm", case.image, **spacing, photometric=photometric,
+             view_position=_view_position(truth), laterality=truth.get("laterality"),
+             body_part=BODY_PART[truth["body"]], header=header, window=(2048.0, 3800.0))
+    truth = {**truth, "image": f"{stem}.dcm", "rows": case.projection.rows,
+             "cols": case.projection.cols, "imager_spacing_mm": pitch,
+             "object_spacing_mm": pitch / mag, "photometric": photometric,
+             "dropped_header_items": dropped, "keypoints": case.keypoints}
+    if case.keypoints:
+        (out_dir / f"{stem}.keypoints.json").write_text(
+            json.dumps({"view": truth["view"], "points": case.keypoints}, indent=1) + "\n")
+    if case.masks:
+        truth["labels"] = _write_labels(case.masks, out_dir, stem)
+    (out_dir / f"{stem}.truth.json").write_text(json.dumps(_plain(truth), indent=1) + "\n")
+    return truth
+
+
+def _view_position(truth) -> str:
+    """DICOM View Position: wrist AP is taken PA; lateral as LL (left lateral) / RL."""
+    if truth["view"] == "OBL":
+        return f"{truth.get('oblique_side', 'L')}PO"
+    if truth["view"] == "LAT":
+        return "RL" if truth.get("laterality") == "R" and truth["body"] == "wrist" else "LL"
+    if truth["body"] == "wrist":
+        return "PA"
+    return truth["view"]
+
+
+def _write_labels(masks: dict, out_dir: Path, stem: str) -> dict:
+    """Label masks can overlap (L3 lies inside 'vertebrae'), so each label gets one bit of a
+    16-bit PNG; the table maps label name -> bit value."""
+    names = sorted(masks)
+    if len(names) > 16:
+        raise ValueError(f"{len(names)} labels do not fit in 16 bits")
+    shape = next(iter(masks.values())).shape
+    packed = np.zeros(shape, np.uint16)
+    table = {}
+    for bit, name in enumerate(names):
+        packed |= (masks[name].astype(np.uint16) << bit)
+        table[name] = 1 << bit
+    Image.fromarray(packed).save(out_dir / f"{stem}.labels.png")
+    (out_dir / f"{stem}.labels.json").write_text(json.dumps(
+        {"image": f"{stem}.labels.png", "encoding": "bit flags: pixel & value != 0",
+         "labels": table}, indent=1) + "\n")
+    return {"file": f"{stem}.labels.png", "table": f"{stem}.labels.json", "bits": table}
+
+
+def _plain(value):
+    """JSON-ready copy (numpy scalars and arrays to Python)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

@@ -1,0 +1,100 @@
+"""Random positioning and acquisition for the presets "routine", "mispositioned", "teaching".
+
+"routine" reproduces the clinical layout statistics of ../shared/data/wrist-positions (694 AP
+and 614 lateral wrist radiographs, benzzhang/QC-wrist): the reference point (AP: midpoint of
+the styloids, LAT: scaphoid centre) is drawn from the real normalised mean/SD, and the field
+size from the styloid spacing and thumb-MCP distance of those images. "mispositioned" pushes at
+least one layout task far outside the published bands; "teaching" sweeps one control at a time
+across its range with everything else ideal.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .acquisition import Exposure
+from .wrist import WristParams
+
+PRESETS = ("routine", "mispositioned", "teaching")
+
+# Normalised reference positions of the real images (mean, sd): AP styloid midpoint from
+# p2/p3, LAT scaphoid centre p1 (wrist-positions/README.md summary tables).
+REAL_REFERENCE = {"AP": ((0.491, 0.045), (0.495, 0.085)), "LAT": ((0.486, 0.058), (0.477, 0.084))}
+UPSIDE_DOWN_RATE = 0.026        # 18 of 694 AP, 15 of 612 LAT images have the forearm at the top
+
+# Controls the teaching preset sweeps, per view: name -> (low, high).
+TEACHING_SWEEPS = {
+    "AP": {"inplane_deg": (-25.0, 25.0), "target_v": (0.2, 0.9), "target_u": (0.2, 0.8),
+           "thumb_abduction_deg": (-40.0, 25.0), "supination_deg": (-40.0, 40.0)},
+    "LAT": {"supination_deg": (-70.0, 70.0), "inplane_deg": (-25.0, 25.0),
+            "target_v": (0.2, 0.8), "target_u": (0.2, 0.8), "flexion_deg": (-30.0, 30.0)},
+}
+# Mispositioning per task: control -> values far outside the band the spec scores in full.
+MISPOSITIONS = {
+    "AP": {"AP1": {"target_v": (0.08, 0.16)},
+           "AP2": {"target_v": (0.93, 0.96)},
+           "AP3": {"inplane_deg": (14.0, 30.0)},
+           "AP4": {"target_u": (0.15, 0.25)},
+           "AP5": {"field_w_mm": (70.0, 85.0)}},
+    # LAT1 (radius/ulna overlap angle > 60 deg) is not reachable: with the scaphoid centre where
+    # it lies anatomically, the angle peaks near 46 deg at 50-60 deg of forearm rotation.
+    "LAT": {"LAT2": {"inplane_deg": (14.0, 30.0)},
+            "LAT3": {"target_u": (0.15, 0.25), "target_v": (0.2, 0.3)}},
+}
+
+
+def _acquisition(rng, long_side: int, p: WristParams) -> WristParams:
+    p.sid_mm = float(rng.choice([1000.0, 1000.0, 1100.0, 1150.0]))
+    p.table_gap_mm = float(rng.uniform(3.0, 20.0))
+    p.size_scale = float(np.clip(rng.normal(1.0, 0.07), 0.82, 1.2))
+    p.pixel_mm = max(p.field_w_mm, p.field_h_mm) / long_side
+    p.exposure = Exposure(kvp=float(rng.uniform(48, 62)), mas=float(rng.uniform(1.6, 6.0)),
+                          scatter_fraction=float(rng.uniform(0.08, 0.22)),
+                          texture=float(rng.uniform(0.15, 0.3)),
+                          enhancement=float(rng.uniform(0.8, 1.6)),
+                          heel=float(rng.uniform(0.0, 0.15)),
+                          exposure_time_ms=float(rng.choice([10.0, 16.0, 20.0, 25.0, 32.0])))
+    return p
+
+
+def _routine(view: str, rng) -> WristParams:
+    (mu_u, sd_u), (mu_v, sd_v) = REAL_REFERENCE[view]
+    return WristParams(
+        view=view, side=str(rng.choice(["L", "R"])),
+        supination_deg=float(rng.normal(0.0, 5.0 if view == "AP" else 12.0)),
+        flexion_deg=float(rng.normal(0.0, 7.0)), deviation_deg=float(rng.normal(0.0, 5.0)),
+        thumb_abduction_deg=float(rng.normal(0.0, 7.0)),
+        inplane_deg=float(rng.normal(0.0, 4.0)),
+        upside_down=bool(rng.random() < UPSIDE_DOWN_RATE),
+        target_u=float(np.clip(rng.normal(mu_u, sd_u), 0.2, 0.8)),
+        target_v=float(np.clip(rng.normal(mu_v, sd_v), 0.15, 0.85)),
+        field_w_mm=float(np.clip(rng.normal(190.0, 15.0), 150.0, 240.0)),
+        field_h_mm=float(np.clip(rng.normal(245.0, 20.0), 190.0, 300.0)))
+
+
+def sample_wrist(view: str, preset: str, rng, index: int = 0, count: int = 1,
+                 long_side: int = 768) -> tuple[WristParams, dict]:
+    """Parameters for one image, and what the preset intended (for the truth file)."""
+    if preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+    p = _routine(view, rng)
+    intent = {"preset": preset}
+    if preset == "mispositioned":
+        tasks = MISPOSITIONS[view]
+        task = str(rng.choice(sorted(tasks)))
+        for name, (lo, hi) in tasks[task].items():
+            sign = rng.choice([-1.0, 1.0]) if name.endswith("_deg") and lo > 0 else 1.0
+            setattr(p, name, float(sign * rng.uniform(lo, hi)))
+        p.upside_down = False
+        intent["failed_task"] = task
+    elif preset == "teaching":
+        p = WristParams(view=view, side=p.side, field_w_mm=190.0, field_h_mm=240.0,
+                        target_u=REAL_REFERENCE[view][0][0], target_v=REAL_REFERENCE[view][1][0])
+        sweeps = TEACHING_SWEEPS[view]
+        name = sorted(sweeps)[index % len(sweeps)]
+        per_control = max((count + len(sweeps) - 1) // len(sweeps), 1)
+        step = index // len(sweeps)
+        lo, hi = sweeps[name]
+        value = lo + (hi - lo) * (step / (per_control - 1) if per_control > 1 else 0.5)
+        setattr(p, name, float(value))
+        intent.update(swept=name, value=float(value))
+    return _acquisition(rng, long_side, p), intent

@@ -1,0 +1,87 @@
+"""Wrist QC of one image: DICOM -> keypoints (file or model) -> marker -> rules -> report and overlay."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .. import __version__
+from ..batch import Outcome
+from ..dicom_io import read_radiograph
+from ..errors import InputError
+from ..report.overlay import draw_wrist
+from .keypoints import POINT_NAMES, Keypoints, read_keypoints
+from .marker import detect_marker
+from .scoring import evaluate_wrist
+
+KEYPOINT_SUFFIXES = (".keypoints.json", ".json")
+
+
+def find_keypoint_file(image: Path, keypoints: str | Path | None) -> Path | None:
+    """The keypoint file for an image: the given file, else <stem>.keypoints.json / <stem>.json in the given
+    folder or beside the image."""
+    if keypoints is not None and Path(keypoints).is_file():
+        return Path(keypoints)
+    folder = Path(keypoints) if keypoints is not None else image.parent
+    stem = image.name[: -len(image.suffix)] if image.suffix else image.name
+    for suffix in KEYPOINT_SUFFIXES:
+        candidate = folder / f"{stem}{suffix}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def resolve_view(image_view: str | None, keypoints: Keypoints, path: Path) -> tuple[str, str]:
+    """The view to score and where it came from; a wrist QC of an oblique image or a view mismatch is an error."""
+    if image_view not in (None, "AP", "LAT"):
+        raise InputError(path, f"wrong view for wrist QC: the header says {image_view} (expected AP or LAT)")
+    if image_view and image_view != keypoints.view:
+        raise InputError(path, f"view mismatch: the header says {image_view} but the keypoints are for "
+                               f"{keypoints.view}")
+    return keypoints.view, "DICOM header" if image_view else "keypoint file"
+
+
+def keypoints_report(keypoints: Keypoints, source: str) -> dict:
+    names = POINT_NAMES[keypoints.view]
+    return {pid: {"name": names[pid], "xy": None if kp.xy is None else [float(kp.xy[0]), float(kp.xy[1])],
+                  "present": kp.xy is not None, "confidence": kp.confidence, "source": source}
+            for pid, kp in keypoints.points.items()}
+
+
+def source_report(rg, path: Path, view_source: str) -> dict:
+    spacing = rg.spacing
+    return {"path": str(path), "rows": rg.rows, "cols": rg.cols, "photometric": rg.photometric,
+            "transfer_syntax": rg.transfer_syntax, "view_source": view_source, "laterality": rg.laterality,
+            "spacing": None if spacing is None else {"row_mm": spacing.row_mm, "col_mm": spacing.col_mm,
+                                                     "source": spacing.source}}
+
+
+class WristPipeline:
+    """Holds what is shared by every image of a run (profile, keypoint location, models)."""
+
+    def __init__(self, profile: dict, keypoints=None, spacing_mm=None):
+        self.profile = profile
+        self.keypoints = keypoints
+        self.spacing_mm = spacing_mm
+        self.low_confidence = profile.get("keypoints", {}).get("low_confidence", 0.5)
+
+    def keypoints_for(self, path: Path) -> tuple[Keypoints, str]:
+        kp_file = find_keypoint_file(path, self.keypoints)
+        if kp_file is None:
+            raise InputError(path, "no keypoints: no <stem>.keypoints.json beside the image and no --keypoints given")
+        return read_keypoints(kp_file), "file"
+
+    def assess(self, path: Path) -> Outcome:
+        rg = read_radiograph(path, self.spacing_mm)
+        keypoints, kp_source = self.keypoints_for(path)
+        view, view_source = resolve_view(rg.view, keypoints, path)
+        marker_cfg = self.profile["marker"]
+        spacing_mm = None if rg.spacing is None else (rg.spacing.row_mm + rg.spacing.col_mm) / 2
+        marker = detect_marker(rg.pixels, spacing_mm=spacing_mm, threshold=marker_cfg["similarity_threshold"])
+        result = evaluate_wrist(keypoints, rg.rows, rg.cols, rg.spacing, rg.header, marker, None, self.profile,
+                                is_dicom=rg.photometric.startswith("MONOCHROME"))
+        report = result.to_dict()
+        report.update(source=source_report(rg, path, view_source), keypoints=keypoints_report(keypoints, kp_source),
+                      marker=marker.to_dict(), models=[],
+                      software={"name": "radiographqc", "version": __version__},
+                      created=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        return Outcome(report, draw_wrist(rg.pixels, report, rg.window))
