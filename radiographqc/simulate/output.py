@@ -80,6 +80,10 @@ def write_case(case, out_dir, stem: str, index: int, seed: int, rng, *,
             json.dumps({"view": truth["view"], "points": case.keypoints}, indent=1) + "\n")
     if case.masks:
         truth["labels"] = _write_labels(case.masks, out_dir, stem)
+    if case.instances is not None:
+        Image.fromarray(case.instances).save(out_dir / f"{stem}.vertebrae.png")
+        truth["vertebra_instances"] = {"file": f"{stem}.vertebrae.png",
+                                       "ids": {n: v["id"] for n, v in truth["vertebrae"].items()}}
     (out_dir / f"{stem}.truth.json").write_text(json.dumps(_plain(truth), indent=1) + "\n")
     return truth
 

@@ -98,3 +98,59 @@ def sample_wrist(view: str, preset: str, rng, index: int = 0, count: int = 1,
         setattr(p, name, float(value))
         intent.update(swept=name, value=float(value))
     return _acquisition(rng, long_side, p), intent
+
+
+def sample_lumbar(view: str, preset: str, rng, index: int = 0, count: int = 1,
+                  long_side: int = 768):
+    """Lumbar parameters for one image and the preset's intent."""
+    from .lumbar import LumbarParams
+
+    if preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+    width = {"AP": 300.0, "OBL": 280.0, "LAT": 260.0}[view]
+    p = LumbarParams(
+        view=view, first=str(rng.choice(["T10", "T11", "T11", "T11"])),
+        rotation_deg=float(rng.normal(0.0, 3.0)), tilt_deg=float(rng.normal(0.0, 3.0)),
+        bend_deg=float(rng.normal(0.0, 2.5)), lordosis_deg=float(rng.uniform(25.0, 55.0)),
+        oblique_side=str(rng.choice(["L", "R"])),
+        target_u=float(rng.normal(0.5, 0.03)), target_v=float(rng.normal(0.45, 0.04)),
+        field_w_mm=float(rng.normal(width, 20.0)), field_h_mm=float(rng.normal(400.0, 25.0)),
+        sid_mm=float(rng.choice([1000.0, 1150.0, 1150.0])), table_gap_mm=float(rng.uniform(40, 80)),
+        size_scale=float(np.clip(rng.normal(1.0, 0.06), 0.85, 1.15)),
+        abdomen_rx_mm=float(rng.uniform(135, 190)), abdomen_rz_mm=float(rng.uniform(90, 140)))
+    intent = {"preset": preset}
+    if preset == "mispositioned":
+        task = str(rng.choice(LUMBAR_MISPOSITIONS[view]))
+        sign = float(rng.choice([-1.0, 1.0]))
+        if task == "rotation":
+            p.rotation_deg = sign * float(rng.uniform(15.0, 25.0))
+        elif task == "double_contour":
+            if view == "LAT":
+                p.bend_deg = sign * float(rng.uniform(12.0, 20.0))
+            else:
+                p.tilt_deg = sign * float(rng.uniform(15.0, 25.0))
+        elif task == "field_too_long":
+            p.first, p.field_h_mm, p.target_v = "T10", 430.0, 0.5
+        intent["failed_rule"] = task
+    elif preset == "teaching":
+        name = ("rotation_deg", "tilt_deg", "bend_deg")[index % 3]
+        step = index // 3
+        per = max((count + 2) // 3, 1)
+        value = -25.0 + 50.0 * (step / (per - 1) if per > 1 else 0.5)
+        p.rotation_deg = p.tilt_deg = p.bend_deg = 0.0
+        setattr(p, name, value)
+        intent.update(swept=name, value=value)
+    p.pixel_mm = max(p.field_w_mm, p.field_h_mm) / long_side
+    p.exposure = Exposure(kvp=float(rng.uniform(75, 90)), mas=float(rng.uniform(15, 50)),
+                          scatter_fraction=float(rng.uniform(0.25, 0.45)), scatter_sigma_mm=40.0,
+                          blur_mm=0.2, texture=float(rng.uniform(0.2, 0.4)),
+                          enhancement=float(rng.uniform(1.2, 2.0)),
+                          heel=float(rng.uniform(0.0, 0.15)),
+                          exposure_time_ms=float(rng.choice([50.0, 80.0, 100.0, 125.0])))
+    return p, intent
+
+
+# Rules the mispositioned lumbar preset breaks, per view.
+LUMBAR_MISPOSITIONS = {"AP": ("rotation", "double_contour", "field_too_long"),
+                       "LAT": ("double_contour", "field_too_long"),
+                       "OBL": ("rotation", "field_too_long")}

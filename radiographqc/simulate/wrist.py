@@ -53,6 +53,7 @@ class SimCase:
     keypoints: dict                  # "P1".. -> [x, y] | None
     truth: dict
     masks: dict = field(default_factory=dict)
+    instances: np.ndarray | None = None   # lumbar: vertebral-body id per pixel (0 = none)
 
 
 # --------------------------------------------------------------------------------------------

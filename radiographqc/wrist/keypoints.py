@@ -144,7 +144,7 @@ def _read_project(data: dict, path) -> Keypoints:
 
 
 def _labelme_view(data: dict, labels: list[str], path) -> str:
-    flags = data.get("flags") or {}
+    flags = data["flags"] if isinstance(data.get("flags"), dict) else {}
     given = data.get("view") or flags.get("view")
     if given is None:
         chosen = [name for name, on in flags.items() if on is True and normalise_view(name)]
