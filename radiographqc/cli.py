@@ -8,6 +8,7 @@ from pathlib import Path
 from . import __version__
 from .batch import expand_inputs, run_batch
 from .errors import RadiographQCError
+from .simulate.cli import add_simulate_parser
 
 
 def _spacing(text: str):
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_qc_arguments(wrist, "--keypoints", "keypoint JSON/Labelme file, or a folder holding "
                       "<image stem>.keypoints.json or <image stem>.json; default: beside each image")
     wrist.set_defaults(run=_run_wrist)
+    add_simulate_parser(sub)
     return parser
 
 

@@ -136,7 +136,7 @@ def draw_wrist(pixels, report: dict, window=None) -> bytes:
             label = name if conf is None else f"{name} {conf:.2f}"
             c.point(point["xy"], label, POINT_COLOURS.get(name, (255, 255, 255)))
     marker = report.get("marker") or {}
-    if marker.get("bbox"):
+    if marker.get("found"):
         c.box(marker["bbox"])
         c.text(marker["bbox"][:2], f"marker {marker.get('letter') or '?'}", MARKER, offset=(0, -24))
     return c.png()

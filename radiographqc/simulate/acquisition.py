@@ -13,7 +13,7 @@ from .scene import LineIntegrals, Projection
 # what makes a high-kVp image flat. Exponents of mu ~ (60 / kVp)^p, reference 60 kVp.
 _ENERGY_EXPONENT = {"soft": 0.35, "bone": 1.1, "metal": 1.4}
 # Detected quanta per mAs and mm^2 at 60 kVp and 1 m (sets the noise level; tuned on real images).
-_QUANTA_PER_MAS_MM2 = 9000.0
+_QUANTA_PER_MAS_MM2 = 50000.0
 BITS_STORED = 12
 
 
@@ -23,7 +23,7 @@ class Exposure:
     mas: float = 4.0
     scatter_fraction: float = 0.15     # share of scatter in the detected signal
     scatter_sigma_mm: float = 25.0
-    blur_mm: float = 0.12              # detector point-spread (sigma)
+    blur_mm: float = 0.18              # detector point-spread (sigma)
     heel: float = 0.10                 # relative intensity drop across the field (anode side)
     texture: float = 0.25              # trabecular texture amplitude
     enhancement: float = 1.2           # DR unsharp-mask gain (detail contrast)
@@ -84,8 +84,10 @@ def expose(li: LineIntegrals, proj: Projection, exp: Exposure, rng) -> np.ndarra
 def _process(log: np.ndarray, pixel_mm: float, gain: float) -> np.ndarray:
     """DR look: unsharp-mask detail enhancement, then a percentile window onto 12 bits."""
     base = smooth(log, 6.0 / pixel_mm)
-    enhanced = log + gain * (log - base)
+    # detail gain on small structures, range compression of the large ones (soft tissue shows)
+    enhanced = log + gain * (log - base) - 0.35 * (base - np.median(base))
     lo, hi = np.percentile(enhanced[::4, ::4], [0.5, 99.7])
     top = 2 ** BITS_STORED - 1
-    scaled = (enhanced - lo) / max(hi - lo, 1e-6) * (0.9 * top) + 0.04 * top
-    return np.clip(scaled, 0, top).astype(np.float32)
+    unit = np.clip((enhanced - lo) / max(hi - lo, 1e-6), 0.0, 1.0) ** 0.75
+    # direct exposure maps to dark grey, not black, as DR presets do
+    return (unit * 0.82 * top + 0.14 * top).astype(np.float32)

@@ -38,7 +38,8 @@ def simulate_case(body: str, view: str, preset: str, seed: int, index: int, coun
         case.truth["qc"] = wrist_measures(view, case.keypoints, proj.rows, proj.cols,
                                           proj.pixel_mm / case.truth["magnification"])
     else:
-        from .lumbar import sample_lumbar, simulate_lumbar
+        from .lumbar import simulate_lumbar
+        from .presets import sample_lumbar
         params, intent = sample_lumbar(view, preset, rng, index, count, long_side)
         case = simulate_lumbar(params, rng)
     case.truth.update(intent=intent, seed=seed, index=index)

@@ -16,7 +16,7 @@ from .acquisition import Exposure, expose
 from .parts import MU_SOFT, bone, capsule
 from .scene import Projection, Structure, render
 from .shapes import Cylinder, Ellipsoid, rot_x, rot_y, rot_z
-from .wrist import SimCase, _about
+from .wrist import SimCase
 
 LEVELS = ("T10", "T11", "T12", "L1", "L2", "L3", "L4", "L5")
 VIEW_TURN = {"AP": 0.0, "OBL": 45.0, "LAT": 90.0}
@@ -161,7 +161,7 @@ def _abdomen(p: LumbarParams, rng):
                                              rot_z(side * 12.0)) for side in _pair(1.0)],
                          kind="soft", mu=0.004)]
     gas = [Ellipsoid((rng.uniform(-110, 110), rng.uniform(-150, 150), rng.uniform(20, 90)),
-                     rng.uniform(8, 30, size=3)) for _ in range(int(rng.integers(3, 9)))]
+                     rng.uniform(5, 16, size=3)) for _ in range(int(rng.integers(3, 12)))]
     return ([Structure("abdomen", body, kind="soft", mu=MU_SOFT)] + muscles
             + [Structure("gas", [g], kind="soft", mu=-MU_SOFT * 0.95) for g in gas])
 
@@ -206,17 +206,18 @@ def _labels(raw: dict, centres: dict):
     names = list(centres)
     table = {n: i + 1 for i, n in enumerate(names)}
     shape = next(iter(raw.values())).shape
+    empty = np.zeros(shape, bool)
     instances = np.zeros(shape, np.uint8)
     for n in names:   # lower levels drawn last: where bodies overlap the lower one wins
-        instances[raw[f"{n}_body"]] = table[n]
+        instances[raw.get(f"{n}_body", empty)] = table[n]
     masks = {k: raw[k] for k in ("spinous_processes", "inferior_articular_processes",
                                  "superior_articular_processes", "foramina", "sacrum", "pelvis")
              if k in raw}
     masks["vertebrae"] = instances > 0
-    masks["L3"] = raw["L3_body"]
-    masks["pedicles"] = np.any([raw[f"{n}_pedicle"] for n in names], axis=0)
+    masks["L3"] = raw.get("L3_body", empty)
+    masks["pedicles"] = np.any([raw.get(f"{n}_pedicle", empty) for n in names], axis=0)
     # double contour: where the projected L3 endplate discs are seen, inside the L3 body
-    masks["L3_double_contour"] = raw.get("L3_double_contour", np.zeros(shape, bool)) & raw["L3_body"]
+    masks["L3_double_contour"] = raw.get("L3_double_contour", empty) & masks["L3"]
     return masks, instances, table
 
 

@@ -44,6 +44,8 @@ def add_train_parser(subparsers):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--checkpoint-every", type=int, default=200)
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    p.add_argument("--init", type=Path, help="start from this checkpoint's weights (fine-tune)")
+    p.add_argument("--aux-global-weight", type=float, default=1.0)
     p.add_argument("--no-export", action="store_true", help="skip the ONNX export")
     return kinds
 
@@ -106,12 +108,13 @@ def run_train(args):
     config = TrainConfig(
         names=names, input_size=args.input_size, source_size=args.source_size, sigma=args.sigma,
         batch_size=args.batch_size, steps=args.steps, time_limit_s=args.time_limit, lr=args.lr,
-        loss=args.loss, local_features=_ints(args.local_features),
+        loss=args.loss, aux_global_weight=args.aux_global_weight,
+        local_features=_ints(args.local_features),
         global_features=_ints(args.global_features), focus=_split_list(args.focus),
         augment=AugmentConfig(rotate_deg=args.rotate, scale=tuple(args.scale),
                               focus_prob=args.focus_prob),
         checkpoint_every=args.checkpoint_every, seed=args.seed)
-    train(config, samples, args.out, _device(args.device), args.resume)
+    train(config, samples, args.out, _device(args.device), args.resume, init=args.init)
     if args.no_export:
         return 0
     from radiographqc.train.export import export_keypoint_model

@@ -33,6 +33,7 @@ class TrainConfig:
     lr: float = 2e-3
     weight_decay: float = 1e-4
     loss: str = "awing"
+    aux_global_weight: float = 1.0    # weight of the global branch's own loss (sigma x factor)
     local_features: tuple = (16, 24, 48, 64, 96, 16)
     global_features: tuple = (16, 32, 48, 64, 96, 16)
     global_factor: int = 4
@@ -76,8 +77,12 @@ def make_batch(images, points, config, generator, device):
     return inputs, render_heatmaps(moved, config.input_size, config.sigma), moved
 
 
-def train(config, samples, out_dir, device="cpu", resume=False, log=print):
-    """Train a landmark network on `samples`; write `out_dir/checkpoint.pt`; return the network."""
+def train(config, samples, out_dir, device="cpu", resume=False, log=print, init=None):
+    """Train a landmark network on `samples`; write `out_dir/checkpoint.pt`; return the network.
+
+    `resume`: continue `out_dir/checkpoint.pt` (weights, optimiser, step) up to `config.steps`.
+    `init`: start from the weights of another checkpoint with a fresh optimiser and schedule.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(config.seed)
@@ -85,6 +90,10 @@ def train(config, samples, out_dir, device="cpu", resume=False, log=print):
     optimiser = torch.optim.AdamW(network.parameters(), lr=config.lr,
                                   weight_decay=config.weight_decay)
     state = {"step": 0, "total_steps": config.steps, "history": []}
+    if init:
+        network.load_state_dict(torch.load(init, map_location=device, weights_only=False)["model"])
+        state["init"] = str(init)
+        log(f"weights from {init}")
     checkpoint_path = out_dir / CHECKPOINT
     if resume:
         state = _restore(checkpoint_path, network, optimiser, device)
@@ -104,10 +113,14 @@ def train(config, samples, out_dir, device="cpu", resume=False, log=print):
     marks = []
     bar = tqdm(total=state["total_steps"], initial=first_step, desc="train", mininterval=5)
     while state["step"] < state["total_steps"]:
-        inputs, targets, _ = make_batch(images, points, config, generator, device)
+        inputs, targets, moved = make_batch(images, points, config, generator, device)
         _set_lr(optimiser, config.lr, state["step"], state["total_steps"])
         with autocast:
-            loss = loss_fn(network(inputs).float(), targets)
+            output, global_maps = network.forward_parts(inputs)
+            loss = loss_fn(output.float(), targets)
+            if config.aux_global_weight:
+                wide = render_heatmaps(moved, config.input_size, config.sigma * config.global_factor)
+                loss = loss + config.aux_global_weight * loss_fn(global_maps.float(), wide)
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
         optimiser.step()

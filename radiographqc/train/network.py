@@ -3,7 +3,9 @@
 A local U-Net sees the full-resolution input and locates landmarks precisely; a global U-Net sees
 a downsampled copy whose receptive field covers the whole image, and tells which finger or bone a
 peak belongs to. The output is the product of both sigmoid maps: a peak survives only where both
-agree, and lies in 0..1 like the Gaussian targets.
+agree, and lies in 0..1 like the Gaussian targets. The global maps get their own (auxiliary) loss
+against wider Gaussians: through the product alone a landmark whose local map starts near zero
+gives the global branch no gradient, and that landmark never learns where it is.
 """
 
 from __future__ import annotations
@@ -25,10 +27,14 @@ class GlobalLocalNet(nn.Module):
                                     features=tuple(global_features))
 
     def forward(self, image):
+        return self.forward_parts(image)[0]
+
+    def forward_parts(self, image):
+        """(output heatmaps, global heatmaps) at input size; the latter for an auxiliary loss."""
         coarse = F.avg_pool2d(image, self.global_factor)
-        global_logits = F.interpolate(self.global_net(coarse), size=image.shape[-2:],
-                                      mode="bilinear", align_corners=False)
-        return torch.sigmoid(self.local_net(image)) * torch.sigmoid(global_logits)
+        global_maps = torch.sigmoid(F.interpolate(self.global_net(coarse), size=image.shape[-2:],
+                                                  mode="bilinear", align_corners=False))
+        return torch.sigmoid(self.local_net(image)) * global_maps, global_maps
 
 
 def build_network(config, landmarks):
