@@ -141,9 +141,11 @@ class LumbarQCWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
     def setParameterNode(self, parameterNode):
         if self._parameterNode:
             self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
+            self.removeObserver(self._parameterNode, vtk.vtkCommand.ModifiedEvent, self.updateButtons)
         self._parameterNode = parameterNode
         if self._parameterNode:
             self._parameterNodeGuiTag = self._parameterNode.connectGui(self.ui)
+            self.addObserver(self._parameterNode, vtk.vtkCommand.ModifiedEvent, self.updateButtons)
         self.updateButtons()
 
     # ------------------------------------------------------------------ actions (all work is in the logic)
@@ -221,7 +223,7 @@ class LumbarQCWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         if self.batchRunner:
             self.batchRunner.cancel()
 
-    def updateButtons(self):
+    def updateButtons(self, caller=None, event=None):
         hasVolume = bool(self._parameterNode and self._parameterNode.inputVolume)
         hasCase = self.logic is not None and self.logic.result is not None
         self.ui.applyButton.enabled = hasVolume

@@ -9,6 +9,7 @@ from . import __version__
 from .batch import expand_inputs, run_batch
 from .errors import RadiographQCError
 from .simulate.cli import add_simulate_parser
+from .train.cli import add_evaluate_parser, add_train_parser
 
 
 def _spacing(text: str):
@@ -41,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
                       "<image stem>.keypoints.json or <image stem>.json; default: beside each image")
     wrist.set_defaults(run=_run_wrist)
     add_simulate_parser(sub)
+    add_train_parser(sub)
+    add_evaluate_parser(sub)
     return parser
 
 

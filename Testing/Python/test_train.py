@@ -17,7 +17,7 @@ from radiographqc.train.dataset import parse_keypoint_json, read_keypoint_folder
 from radiographqc.train.loop import CHECKPOINT, TrainConfig, load_checkpoint, train  # noqa: E402
 from radiographqc.train.losses import adaptive_wing_loss  # noqa: E402
 
-TINY = dict(input_size=32, batch_size=2, steps=2, checkpoint_every=1,
+TINY = dict(input_size=64, batch_size=2, steps=2, checkpoint_every=1,
             local_features=(4, 4, 8, 8, 8, 4), global_features=(4, 4, 8, 8, 8, 4), global_factor=2)
 
 
@@ -90,7 +90,7 @@ def test_cli_trains_exports_and_evaluates_a_tiny_model(tmp_path, capsys):
     write_tiny_images(tmp_path)
     out = tmp_path / "model"
     main(["train", "keypoints", "--data", str(tmp_path), "--names", "P1,P2", "--out", str(out),
-          "--model-id", "tiny", "--input-size", "32", "--steps", "2", "--batch-size", "2",
+          "--model-id", "tiny", "--input-size", "128", "--steps", "2", "--batch-size", "2",
           "--local-features", "4,4,8,8,8,4", "--global-features", "4,4,8,8,8,4",
           "--may-be-absent", "P2", "--device", "cpu"])
     model = KeypointModel(out / "tiny.json")

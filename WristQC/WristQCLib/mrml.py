@@ -28,7 +28,8 @@ def ijkToRasMatrix(spacing: Spacing | None) -> vtk.vtkMatrix4x4:
     return matrix
 
 
-def _setImage(volumeNode, pixels: np.ndarray) -> None:
+def setVolumePixels(volumeNode, pixels: np.ndarray) -> None:
+    """Make a single-slice image of a (rows, cols) array the volume's image data (a copy)."""
     image = vtk.vtkImageData()
     image.SetDimensions(pixels.shape[1], pixels.shape[0], 1)
     image.AllocateScalars(numpy_support.get_vtk_array_type(pixels.dtype), 1)
@@ -48,7 +49,7 @@ def addRadiographVolume(scene, radiograph: Radiograph, name: str):
     so that the case can be scored again after the scene is saved and loaded."""
     node = scene.AddNewNodeByClass("vtkMRMLScalarVolumeNode", name)
     node.SetIJKToRASMatrix(ijkToRasMatrix(radiograph.spacing))
-    _setImage(node, np.ascontiguousarray(radiograph.pixels, dtype=np.float32))
+    setVolumePixels(node, np.ascontiguousarray(radiograph.pixels, dtype=np.float32))
     node.CreateDefaultDisplayNodes()
     display = node.GetDisplayNode()
     if radiograph.window is not None:
@@ -170,3 +171,61 @@ def readTable(tableNode) -> list[dict]:
     names = [table.GetColumnName(i) for i in range(table.GetNumberOfColumns())]
     return [{name: table.GetValue(r, c).ToString() for c, name in enumerate(names)}
             for r in range(table.GetNumberOfRows())]
+
+
+# ---------------------------------------------------------------------- segmentations
+
+def orientedImageFromMask(mask: np.ndarray, volumeNode):
+    """A binary labelmap (vtkOrientedImageData) of a (rows, cols) mask on the volume's pixel grid."""
+    import slicer
+
+    image = slicer.vtkOrientedImageData()
+    image.SetDimensions(mask.shape[1], mask.shape[0], 1)
+    image.AllocateScalars(vtk.VTK_UNSIGNED_CHAR, 1)
+    numpy_support.vtk_to_numpy(image.GetPointData().GetScalars())[:] = (np.asarray(mask) > 0).ravel()
+    matrix = vtk.vtkMatrix4x4()
+    volumeNode.GetIJKToRASMatrix(matrix)
+    image.SetImageToWorldMatrix(matrix)
+    return image
+
+
+def addSegment(segmentationNode, segmentId: str, name: str, color, mask: np.ndarray, volumeNode,
+               terminology: str | None = None) -> str:
+    """Add a segment with a fixed id (so the logic finds it again whatever a reviewer renames)."""
+    import slicer
+
+    segment = slicer.vtkSegment()
+    segment.SetName(name)
+    segment.SetColor(*color)
+    segment.AddRepresentation(slicer.vtkSegmentationConverter.GetBinaryLabelmapRepresentationName(),
+                              orientedImageFromMask(mask, volumeNode))
+    if terminology:
+        segment.SetTerminology(terminology)
+    segmentationNode.GetSegmentation().AddSegment(segment, segmentId)
+    return segmentId
+
+
+def setSegmentMask(segmentationNode, segmentId: str, mask: np.ndarray, volumeNode) -> None:
+    """Replace a segment's pixels the way Segment Editor effects do (one undoable modification)."""
+    import slicer
+
+    logic = slicer.vtkSlicerSegmentationsModuleLogic
+    logic.SetBinaryLabelmapToSegment(orientedImageFromMask(mask, volumeNode), segmentationNode, segmentId,
+                                     logic.MODE_REPLACE)
+
+
+def segmentMask(segmentationNode, segmentId: str, shape) -> np.ndarray:
+    """The (rows, cols) boolean mask of a segment on the reference volume's pixel grid."""
+    import slicer
+
+    image = slicer.vtkOrientedImageData()
+    segmentationNode.GetBinaryLabelmapRepresentation(segmentId, image)
+    mask = np.zeros(shape, dtype=bool)
+    x0, x1, y0, y1, _, _ = image.GetExtent()
+    if x1 < x0 or y1 < y0:
+        return mask
+    values = numpy_support.vtk_to_numpy(image.GetPointData().GetScalars()).reshape(y1 - y0 + 1, x1 - x0 + 1)
+    # The labelmap may extend past the volume (effects can paint outside): keep the volume's part.
+    ys, xs = slice(max(y0, 0), min(y1 + 1, shape[0])), slice(max(x0, 0), min(x1 + 1, shape[1]))
+    mask[ys, xs] = values[ys.start - y0:ys.stop - y0, xs.start - x0:xs.stop - x0] > 0
+    return mask

@@ -45,8 +45,10 @@ def add_train_parser(subparsers):
     p.add_argument("--checkpoint-every", type=int, default=200)
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     p.add_argument("--init", type=Path, help="start from this checkpoint's weights (fine-tune)")
-    p.add_argument("--aux-global-weight", type=float, default=1.0)
+    p.add_argument("--aux-global-weight", type=float, default=0.0,
+                   help="weight of an auxiliary loss on the global branch (wide Gaussians)")
     p.add_argument("--no-export", action="store_true", help="skip the ONNX export")
+    p.set_defaults(run=run_train)
     return kinds
 
 
@@ -64,6 +66,7 @@ def add_evaluate_parser(subparsers):
     p.add_argument("--json", type=Path, help="write the metrics here")
     p.add_argument("--record", action="store_true",
                    help="store the metrics in the model's manifest")
+    p.set_defaults(run=run_evaluate)
     return p
 
 
@@ -194,7 +197,7 @@ def main(argv=None):
     add_train_parser(commands)
     add_evaluate_parser(commands)
     args = parser.parse_args(argv)
-    return run_train(args) if args.command == "train" else run_evaluate(args)
+    return args.run(args)
 
 
 if __name__ == "__main__":

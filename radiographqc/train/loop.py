@@ -33,7 +33,7 @@ class TrainConfig:
     lr: float = 2e-3
     weight_decay: float = 1e-4
     loss: str = "awing"
-    aux_global_weight: float = 1.0    # weight of the global branch's own loss (sigma x factor)
+    aux_global_weight: float = 0.0    # > 0: the global branch also gets its own loss (sigma x factor)
     local_features: tuple = (16, 24, 48, 64, 96, 16)
     global_features: tuple = (16, 32, 48, 64, 96, 16)
     global_factor: int = 4
