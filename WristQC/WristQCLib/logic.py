@@ -18,6 +18,7 @@ from radiographqc import __version__, geometry
 from radiographqc.batch import expand_inputs
 from radiographqc.dicom_io import read_radiograph
 from radiographqc.errors import InputError
+from radiographqc.models import ModelRegistry
 from radiographqc.profile import load_profile
 from radiographqc.report.html_report import write_html
 from radiographqc.report.json_report import write_json
@@ -149,24 +150,41 @@ class WristQCLogic:
         name = Path(path).name.split(".")[0] or Path(path).name
         return mrml.addRadiographVolume(self.scene, radiograph, self.scene.GenerateUniqueName(name))
 
-    def keypointsBeside(self, volumeNode, view=None) -> Keypoints:
-        """The keypoints saved beside the image (<stem>.keypoints.json / <stem>.json), else every point
-        of the view unplaced, for the reviewer to place."""
+    def keypointsFor(self, volumeNode, view=None) -> tuple[Keypoints, str]:
+        """(keypoints, where from): the file saved beside the image (<stem>.keypoints.json / <stem>.json),
+        else the bundled keypoint model of the view, else every point unplaced for the reviewer."""
         source = Path(volumeNode.GetAttribute(mrml.ATTR + "path") or "")
         found = find_keypoint_file(source, None) if source.is_file() else None
         if found is not None:
-            return read_keypoints(found)
-        return Keypoints(view or volumeNode.GetAttribute(mrml.ATTR + "view") or "AP", {})
+            return read_keypoints(found), "file"
+        view = view or volumeNode.GetAttribute(mrml.ATTR + "view") or "AP"
+        model = self.keypointModel(view)
+        if model is None:
+            return Keypoints(view, {}), "none"
+        landmarks = model.predict(mrml.pixelsFromVolume(volumeNode))
+        points = {pid: Keypoint(landmarks[pid].xy, landmarks[pid].confidence) for pid in POINT_NAMES[view]}
+        return Keypoints(view, points), f"model {model.id} {model.version}"
+
+    def keypointModel(self, view: str):
+        """The bundled keypoint model whose landmarks are the view's points, or None."""
+        registry = ModelRegistry()
+        for modelId, manifest in registry.manifests().items():
+            if manifest["task"] == "keypoints" and modelId.startswith(f"wrist-{view.lower()}") \
+                    and set(manifest.get("landmarks", [])) == set(POINT_NAMES[view]):
+                return registry.load(modelId)
+        return None
 
     # ------------------------------------------------------------------ running
 
     def process(self, volumeNode, keypoints: Keypoints | None = None):
-        """Score a radiograph volume: keypoints given, or found beside the image; the marker search
-        runs once here (it does not depend on the keypoints). Returns the WristResult."""
+        """Score a radiograph volume: keypoints given, else see keypointsFor; the marker search runs
+        once here (it does not depend on the keypoints). Returns the WristResult."""
         self.cleanup()
         radiograph = mrml.radiographFromVolume(volumeNode)
+        keypointSource = "given"
         if keypoints is None:
-            keypoints = self.keypointsBeside(volumeNode)
+            keypoints, keypointSource = self.keypointsFor(volumeNode)
+        volumeNode.SetAttribute(mrml.ATTR + "keypointSource", keypointSource)
         _, viewSource = resolve_view(radiograph.view, keypoints, Path(radiograph.path))
         volumeNode.SetAttribute(mrml.ATTR + "viewSource", viewSource)
         spacing = radiograph.spacing
@@ -298,7 +316,7 @@ class WristQCLogic:
         points = {}
         for pid, xy in self.pointPixels().items():
             original = self._original.get(pid, {})
-            untouched = xy is not None and original.get("xy") is not None and _samePoint(xy, original["xy"])
+            untouched = _samePoint(xy, original.get("xy"))
             points[pid] = Keypoint(xy, original.get("confidence") if untouched else None)
         return Keypoints(self.pointsNode.GetAttribute(mrml.ATTR + "view"), points)
 
@@ -335,10 +353,12 @@ class WristQCLogic:
         """The QC report of the current state, as the command line writes it, plus the review record."""
         keypoints = self.currentKeypoints()
         report = self.result.to_dict()
-        source = "reviewed" if self.corrections() else "file"
+        detected = self.volumeNode.GetAttribute(mrml.ATTR + "keypointSource") or "given"
+        source = f"reviewed ({detected})" if self.corrections() else detected
+        models = [{"id": detected.split()[1], "version": detected.split()[2]}] if detected.startswith("model ") else []
         report.update(source=source_report(self.radiograph, Path(self.radiograph.path),
                                            self.volumeNode.GetAttribute(mrml.ATTR + "viewSource") or ""),
-                      keypoints=keypoints_report(keypoints, source), marker=self.marker.to_dict(), models=[],
+                      keypoints=keypoints_report(keypoints, source), marker=self.marker.to_dict(), models=models,
                       software={"name": "radiographqc", "version": __version__, "module": "WristQC"},
                       created=_now(), review={"by": self.userName, "corrections": self.corrections()})
         return report
@@ -421,7 +441,7 @@ class WristQCLogic:
         """Ids of the points a detector placed with low confidence and nobody has corrected since."""
         keypoints = self.currentKeypoints()
         return [pid for pid, kp in keypoints.points.items()
-                if kp.confidence is not None and kp.confidence < self.lowConfidenceThreshold]
+                if kp.xy is not None and kp.confidence is not None and kp.confidence < self.lowConfidenceThreshold]
 
     def updateHighlights(self):
         """Flag low-confidence points: drawn unselected (review colour) with a note in the description."""

@@ -77,7 +77,7 @@ class Canvas:
 
     def png(self) -> bytes:
         buf = io.BytesIO()
-        self.image.save(buf, format="PNG", optimize=True)
+        self.image.save(buf, format="PNG", compress_level=1)  # speed over size: a report, not an archive
         return buf.getvalue()
 
 

@@ -23,7 +23,10 @@ class Exposure:
     mas: float = 4.0
     scatter_fraction: float = 0.15     # share of scatter in the detected signal
     scatter_sigma_mm: float = 25.0
-    blur_mm: float = 0.18              # detector point-spread (sigma)
+    blur_mm: float = 0.18              # detector point-spread of the noisy signal (sigma)
+    # focal-spot penumbra, partial volume at silhouettes and scintillator spread of the primary
+    # image (sigma): real bone edges are ~2.5x softer than the analytic projection
+    unsharpness_mm: float = 0.45
     heel: float = 0.10                 # relative intensity drop across the field (anode side)
     texture: float = 0.25              # trabecular texture amplitude
     enhancement: float = 1.2           # DR unsharp-mask gain (detail contrast)
@@ -45,12 +48,16 @@ def smooth(image: np.ndarray, sigma_px: float) -> np.ndarray:
     return big[:rows, :cols]
 
 
-def _bandpass_noise(shape, pixel_mm, rng, fine_mm=0.35, coarse_mm=1.4) -> np.ndarray:
-    """Isotropic band-pass noise at the scale of trabecular struts, unit SD."""
+def _trabecular_texture(shape, pixel_mm, rng, fine_mm=0.4, coarse_mm=1.8) -> np.ndarray:
+    """Strut network at the scale of trabeculae, zero mean, unit SD: the zero crossings of
+    band-pass noise form a connected web of thin lines; 1 - |noise| makes them the bright struts
+    and the rest the marrow spaces between."""
     white = rng.standard_normal(shape)
     fine = gaussian_filter(white, max(fine_mm / pixel_mm, 0.6))
-    tex = fine - gaussian_filter(fine, max(coarse_mm / pixel_mm, 1.2))
-    return tex / (tex.std() + 1e-9)
+    band = fine - gaussian_filter(fine, max(coarse_mm / pixel_mm, 1.2))
+    web = -np.abs(band / (band.std() + 1e-9))
+    web -= web.mean()
+    return web / (web.std() + 1e-9)
 
 
 def attenuation(li: LineIntegrals, exp: Exposure, texture: np.ndarray | None) -> np.ndarray:
@@ -66,11 +73,11 @@ def expose(li: LineIntegrals, proj: Projection, exp: Exposure, rng) -> np.ndarra
     """Processed image as float32 in [0, 2^12 - 1], higher = more attenuation (bone bright)."""
     px = proj.pixel_mm
     shape = (proj.rows, proj.cols)
-    total = attenuation(li, exp, _bandpass_noise(shape, px, rng))
+    total = attenuation(li, exp, _trabecular_texture(shape, px, rng))
     flat = (_QUANTA_PER_MAS_MM2 * exp.mas * px * px * (exp.kvp / 60.0) ** 2.5
             * (1000.0 / proj.sid_mm) ** 2)
     heel = 1.0 - exp.heel * np.linspace(0.0, 1.0, proj.rows)[:, None]
-    primary = flat * heel * np.exp(-total)
+    primary = flat * heel * np.exp(-gaussian_filter(total, exp.unsharpness_mm / px))
     sigma = exp.scatter_sigma_mm / px
     scatter = smooth(primary, sigma) * (
         exp.scatter_fraction / (1.0 - exp.scatter_fraction))

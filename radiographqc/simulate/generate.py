@@ -23,8 +23,10 @@ def case_rngs(seed: int, index: int, body: str, view: str):
 
 
 def simulate_case(body: str, view: str, preset: str, seed: int, index: int, count: int = 1,
-                  long_side: int = 768):
-    """One simulated case (image, keypoints or masks, truth) and the generator for its files."""
+                  long_side: int = 768, task: str | None = None):
+    """One simulated case (image, keypoints or masks, truth) and the generator for its files.
+
+    `task`: with preset "mispositioned", the task / rule to fail instead of a random one."""
     if body not in BODIES or view not in BODIES[body]:
         raise ValueError(f"{body} has views {', '.join(BODIES.get(body, ()))}, not {view!r}")
     rng, file_rng = case_rngs(seed, index, body, view)
@@ -32,7 +34,7 @@ def simulate_case(body: str, view: str, preset: str, seed: int, index: int, coun
         from .presets import sample_wrist
         from .truth import wrist_measures
         from .wrist import simulate_wrist
-        params, intent = sample_wrist(view, preset, rng, index, count, long_side)
+        params, intent = sample_wrist(view, preset, rng, index, count, long_side, task)
         case = simulate_wrist(params, rng)
         proj = case.projection
         case.truth["qc"] = wrist_measures(view, case.keypoints, proj.rows, proj.cols,
@@ -40,7 +42,7 @@ def simulate_case(body: str, view: str, preset: str, seed: int, index: int, coun
     else:
         from .lumbar import simulate_lumbar
         from .presets import sample_lumbar
-        params, intent = sample_lumbar(view, preset, rng, index, count, long_side)
+        params, intent = sample_lumbar(view, preset, rng, index, count, long_side, task)
         case = simulate_lumbar(params, rng)
     case.truth.update(intent=intent, seed=seed, index=index)
     return case, file_rng

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from pydicom.uid import generate_uid
+from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
 from .. import __version__
 from ..dicom_write import write_dx
@@ -48,8 +48,11 @@ def _header(case, index: int, seed: int, rng) -> dict:
 
 
 def write_case(case, out_dir, stem: str, index: int, seed: int, rng, *,
-               incomplete_rate: float = 0.2, monochrome1_rate: float = 0.3) -> dict:
-    """Write all files of one case; returns the truth dict as written."""
+               incomplete_rate: float = 0.2, monochrome1_rate: float = 0.3,
+               transfer_syntax=ExplicitVRLittleEndian) -> dict:
+    """Write all files of one case; returns the truth dict as written.
+
+    `transfer_syntax`: any of dicom_write.WRITABLE_TRANSFER_SYNTAXES (e.g. RLE Lossless)."""
     out_dir = Path(out_dir)
     truth = case.truth
     header = _header(case, index, seed, rng)
@@ -70,7 +73,8 @@ def write_case(case, out_dir, stem: str, index: int, seed: int, rng, *,
     photometric = "MONOCHROME1" if rng.random() < monochrome1_rate else "MONOCHROME2"
     write_dx(out_dir / f"{stem}.dcm", case.image, **spacing, photometric=photometric,
              view_position=_view_position(truth), laterality=truth.get("laterality"),
-             body_part=BODY_PART[truth["body"]], header=header, window=(2048.0, 3800.0))
+             body_part=BODY_PART[truth["body"]], header=header, window=(2048.0, 3800.0),
+             transfer_syntax=transfer_syntax)
     truth = {**truth, "image": f"{stem}.dcm", "rows": case.projection.rows,
              "cols": case.projection.cols, "imager_spacing_mm": pitch,
              "object_spacing_mm": pitch / mag, "photometric": photometric,

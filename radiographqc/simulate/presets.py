@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .acquisition import Exposure
-from .wrist import WristParams
+from .wrist import PROXIMAL_INSET, WristParams
 
 PRESETS = ("routine", "mispositioned", "teaching")
 
@@ -20,6 +20,11 @@ PRESETS = ("routine", "mispositioned", "teaching")
 # p2/p3, LAT scaphoid centre p1 (wrist-positions/README.md summary tables).
 REAL_REFERENCE = {"AP": ((0.491, 0.045), (0.495, 0.085)), "LAT": ((0.486, 0.058), (0.477, 0.084))}
 UPSIDE_DOWN_RATE = 0.026        # 18 of 694 AP, 15 of 612 LAT images have the forearm at the top
+# LAT P3/P5 inset from the field edge: log-normal about the real median 0.038 (IQR 0.028-0.051).
+INSET_LOG_SD = 0.44
+# Palmar/dorsal carpus position vs the radius axis, mm (mean, sd): gives the real spread of the
+# scaphoid point across the radius axis in lateral images (median 0.012 of the image height).
+CARPAL_OFFSET_MM = (-1.5, 3.0)
 
 # Controls the teaching preset sweeps, per view: name -> (low, high).
 TEACHING_SWEEPS = {
@@ -28,16 +33,20 @@ TEACHING_SWEEPS = {
     "LAT": {"supination_deg": (-70.0, 70.0), "inplane_deg": (-25.0, 25.0),
             "target_v": (0.2, 0.8), "target_u": (0.2, 0.8), "flexion_deg": (-30.0, 30.0)},
 }
+# Controls whose mispositioning is as bad either way (a random sign is applied).
+MIRRORED_CONTROLS = ("inplane_deg",)
 # Mispositioning per task: control -> values far outside the band the spec scores in full.
 MISPOSITIONS = {
     "AP": {"AP1": {"target_v": (0.08, 0.16)},
            "AP2": {"target_v": (0.93, 0.96)},
            "AP3": {"inplane_deg": (14.0, 30.0)},
            "AP4": {"target_u": (0.15, 0.25)},
-           "AP5": {"field_w_mm": (70.0, 85.0)}},
-    # LAT1 (radius/ulna overlap angle > 60 deg) is not reachable: with the scaphoid centre where
-    # it lies anatomically, the angle peaks near 46 deg at 50-60 deg of forearm rotation.
-    "LAT": {"LAT2": {"inplane_deg": (14.0, 30.0)},
+           "AP5": {"field_w_mm": (60.0, 75.0)}},
+    # LAT1: supination separates the ulna from the radius, so P2-P1-P4 opens past 60 deg; P1 lies
+    # only ~4 mm from P2, so a dorsal carpus (P1 moved away from the ulna) can hide the rotation in
+    # the angle: the task keeps the carpus at its usual palmar position.
+    "LAT": {"LAT1": {"supination_deg": (45.0, 70.0), "carpal_offset_mm": (-4.0, -0.5)},
+            "LAT2": {"inplane_deg": (14.0, 30.0)},
             "LAT3": {"target_u": (0.15, 0.25), "target_v": (0.2, 0.3)}},
 }
 
@@ -60,11 +69,14 @@ def _routine(view: str, rng) -> WristParams:
     (mu_u, sd_u), (mu_v, sd_v) = REAL_REFERENCE[view]
     return WristParams(
         view=view, side=str(rng.choice(["L", "R"])),
-        supination_deg=float(rng.normal(0.0, 5.0 if view == "AP" else 12.0)),
+        supination_deg=float(rng.normal(0.0, 5.0 if view == "AP" else 18.0)),
         flexion_deg=float(rng.normal(0.0, 7.0)), deviation_deg=float(rng.normal(0.0, 5.0)),
         thumb_abduction_deg=float(rng.normal(0.0, 7.0)),
-        inplane_deg=float(rng.normal(0.0, 4.0)),
+        inplane_deg=float(rng.normal(0.0, 4.0 if view == "AP" else 7.0)),
         upside_down=bool(rng.random() < UPSIDE_DOWN_RATE),
+        carpal_offset_mm=float(rng.normal(*CARPAL_OFFSET_MM)),
+        proximal_inset=float(np.clip(PROXIMAL_INSET * np.exp(rng.normal(0.0, INSET_LOG_SD)),
+                                     0.01, 0.2)),
         target_u=float(np.clip(rng.normal(mu_u, sd_u), 0.2, 0.8)),
         target_v=float(np.clip(rng.normal(mu_v, sd_v), 0.15, 0.85)),
         field_w_mm=float(np.clip(rng.normal(190.0, 15.0), 150.0, 240.0)),
@@ -72,17 +84,20 @@ def _routine(view: str, rng) -> WristParams:
 
 
 def sample_wrist(view: str, preset: str, rng, index: int = 0, count: int = 1,
-                 long_side: int = 768) -> tuple[WristParams, dict]:
-    """Parameters for one image, and what the preset intended (for the truth file)."""
+                 long_side: int = 768, task: str | None = None) -> tuple[WristParams, dict]:
+    """Parameters for one image, and what the preset intended (for the truth file).
+
+    `task`: for "mispositioned", the task to fail (default: one drawn at random)."""
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     p = _routine(view, rng)
     intent = {"preset": preset}
     if preset == "mispositioned":
         tasks = MISPOSITIONS[view]
-        task = str(rng.choice(sorted(tasks)))
+        drawn = str(rng.choice(sorted(tasks)))
+        task = _check_task(task, tasks) or drawn
         for name, (lo, hi) in tasks[task].items():
-            sign = rng.choice([-1.0, 1.0]) if name.endswith("_deg") and lo > 0 else 1.0
+            sign = rng.choice([-1.0, 1.0]) if name in MIRRORED_CONTROLS else 1.0
             setattr(p, name, float(sign * rng.uniform(lo, hi)))
         p.upside_down = False
         intent["failed_task"] = task
@@ -100,9 +115,15 @@ def sample_wrist(view: str, preset: str, rng, index: int = 0, count: int = 1,
     return _acquisition(rng, long_side, p), intent
 
 
+def _check_task(task, tasks):
+    if task is not None and task not in tasks:
+        raise ValueError(f"unknown task {task!r}; choose one of {', '.join(sorted(tasks))}")
+    return task
+
+
 def sample_lumbar(view: str, preset: str, rng, index: int = 0, count: int = 1,
-                  long_side: int = 768):
-    """Lumbar parameters for one image and the preset's intent."""
+                  long_side: int = 768, task: str | None = None):
+    """Lumbar parameters for one image and the preset's intent (`task`: rule to break)."""
     from .lumbar import LumbarParams
 
     if preset not in PRESETS:
@@ -120,7 +141,8 @@ def sample_lumbar(view: str, preset: str, rng, index: int = 0, count: int = 1,
         abdomen_rx_mm=float(rng.uniform(135, 190)), abdomen_rz_mm=float(rng.uniform(90, 140)))
     intent = {"preset": preset}
     if preset == "mispositioned":
-        task = str(rng.choice(LUMBAR_MISPOSITIONS[view]))
+        drawn = str(rng.choice(LUMBAR_MISPOSITIONS[view]))
+        task = _check_task(task, LUMBAR_MISPOSITIONS[view]) or drawn
         sign = float(rng.choice([-1.0, 1.0]))
         if task == "rotation":
             p.rotation_deg = sign * float(rng.uniform(15.0, 25.0))

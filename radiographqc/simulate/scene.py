@@ -75,11 +75,19 @@ class Structure:
     mu_inner: float = 0.0
     kind: str = "bone"       # "bone" | "soft" | "metal"
     label: str | None = None  # mask label this structure contributes to
+    # Bones of one group (e.g. the carpus) are simple shapes that intersect a little where real
+    # bones only touch: within a group the line integrals combine by maximum, not by sum, so the
+    # intersections do not show as bright seams.
+    group: str | None = None
 
     def transformed(self, matrix, offset=(0.0, 0.0, 0.0)):
-        return Structure(self.name, [s.transformed(matrix, offset) for s in self.outer],
-                         [s.transformed(matrix, offset) for s in self.inner],
-                         self.mu, self.mu_inner, self.kind, self.label)
+        return self.reshaped(lambda s: s.transformed(matrix, offset))
+
+    def reshaped(self, change):
+        """Copy with `change(shape)` applied to every outer and inner shape."""
+        return Structure(self.name, [change(s) for s in self.outer],
+                         [change(s) for s in self.inner], self.mu, self.mu_inner, self.kind,
+                         self.label, self.group)
 
     def corners(self) -> np.ndarray:
         return np.vstack([s.corners() for s in self.outer])
@@ -96,13 +104,9 @@ class LineIntegrals:
     masks: dict[str, np.ndarray]   # structure label -> bool image (the ray meets the structure)
 
 
-def chord_length(shapes, proj: Projection, box) -> np.ndarray:
-    """Length in mm of each ray of `box` inside the solid made of `shapes`.
-
-    The solid's span along a ray is taken from the first entry to the last exit over its
-    shapes: exact for the overlapping, contiguous pieces a structure is made of (a bone's
-    shaft, base and head; a body's soft tissue); separate objects are separate structures.
-    """
+def ray_span(shapes, proj: Projection, box):
+    """First entry and last exit parameters (t) of each ray of `box` over `shapes` (inf, -inf
+    where the ray misses), and the ray length per unit t."""
     dx, dy, dz = proj.ray_grid(box)
     first = np.full((dy.shape[0], dx.shape[1]), np.inf)
     last = np.full_like(first, -np.inf)
@@ -120,15 +124,52 @@ def chord_length(shapes, proj: Projection, box) -> np.ndarray:
         hit = t1 > t0
         first[local] = np.where(hit, np.minimum(first[local], t0), first[local])
         last[local] = np.where(hit, np.maximum(last[local], t1), last[local])
-    span = np.where(last > first, last - first, 0.0)
-    return span * np.sqrt(dx * dx + dy * dy + dz * dz)
+    return first, last, np.sqrt(dx * dx + dy * dy + dz * dz)
+
+
+def chord_length(shapes, proj: Projection, box) -> np.ndarray:
+    """Length in mm of each ray of `box` inside the solid made of `shapes`.
+
+    The solid's span along a ray is taken from the first entry to the last exit over its
+    shapes: exact for the overlapping, contiguous pieces a structure is made of (a bone's
+    shaft, base and head; a body's soft tissue); separate objects are separate structures.
+    """
+    first, last, unit = ray_span(shapes, proj, box)
+    return np.where(last > first, last - first, 0.0) * unit
+
+
+def union_length(spans) -> np.ndarray:
+    """Length (in t) of the union of per-ray intervals [(first, last), ...] of several solids."""
+    t0 = np.stack([f for f, _ in spans])
+    t1 = np.stack([l for _, l in spans])
+    order = np.argsort(t0, axis=0)
+    t0, t1 = np.take_along_axis(t0, order, 0), np.take_along_axis(t1, order, 0)
+    total = np.zeros(t0.shape[1:])
+    reach = np.full(t0.shape[1:], -np.inf)
+    for a, b in zip(t0, t1):
+        valid = b > a
+        total += np.where(valid, np.maximum(b - np.maximum(a, reach), 0.0), 0.0)
+        reach = np.where(valid, np.maximum(reach, b), reach)
+    return total
+
+
+def _box_of(structures, proj):
+    return proj.pixel_box(np.vstack([st.corners() for st in structures]))
 
 
 def render(structures, proj: Projection, want_masks=True) -> LineIntegrals:
-    """Exact line integrals of all structures, each evaluated only inside its projected box."""
+    """Exact line integrals of all structures, each evaluated only inside its projected box.
+
+    Bones of one `group` are rendered as the union of their solids (outer and inner each), so
+    where two of them intersect the overlap counts once.
+    """
     shape = (proj.rows, proj.cols)
     out = LineIntegrals(np.zeros(shape), np.zeros(shape), np.zeros(shape), np.zeros(shape), {})
+    groups: dict[str, list] = {}
     for st in structures:
+        if st.group is not None and st.kind == "bone":
+            groups.setdefault(st.group, []).append(st)
+            continue
         box = proj.pixel_box(st.corners())
         if box is None:
             continue
@@ -142,6 +183,31 @@ def render(structures, proj: Projection, want_masks=True) -> LineIntegrals:
             out.cortex[box] += st.mu * (outer - inner)
             out.trabecular[box] += st.mu_inner * inner
         if want_masks and st.label is not None:
-            mask = out.masks.setdefault(st.label, np.zeros(shape, bool))
-            mask[box] |= outer > 0
+            _add_mask(out, st.label, box, outer > 0)
+    for members in groups.values():
+        _render_group(members, proj, out, want_masks)
     return out
+
+
+def _add_mask(out: LineIntegrals, label, box, hit):
+    mask = out.masks.setdefault(label, np.zeros(out.soft.shape, bool))
+    mask[box] |= hit
+
+
+def _render_group(members, proj, out: LineIntegrals, want_masks):
+    """A group of bones with one mu / mu_inner: attenuation of the union of their solids."""
+    box = _box_of(members, proj)
+    if box is None:
+        return
+    outer = [ray_span(st.outer, proj, box) for st in members]
+    inner = [ray_span(st.inner, proj, box) for st in members if st.inner]
+    unit = outer[0][2]
+    l_out = union_length([(f, l) for f, l, _ in outer]) * unit
+    l_in = union_length([(f, l) for f, l, _ in inner]) * unit if inner else 0.0
+    ref = members[0]
+    out.cortex[box] += ref.mu * (l_out - l_in)
+    out.trabecular[box] += ref.mu_inner * l_in
+    if want_masks:
+        for st, (f, l, _) in zip(members, outer):
+            if st.label is not None:
+                _add_mask(out, st.label, box, l > f)

@@ -17,8 +17,13 @@ from .scene import Projection, Structure, render
 from .shapes import Cylinder, Ellipsoid, half_extent_along, rot_x, rot_y, rot_z
 
 # Proximal radius/ulna points sit where the shaft axis leaves the field, this fraction of the
-# image size inside the edge (real annotations: median y = 0.962 of the image height).
+# image size inside the edge (real annotations: median y = 0.962 of the image height; the
+# routine preset draws it per image from the real spread).
 PROXIMAL_INSET = 0.038
+# Lateral P1 convention: the real annotations put the "scaphoid centre" 0.017 of the image height
+# distal to the distal-radius centre (median), i.e. on the proximal half of the scaphoid, not at
+# its geometric centre; P1 is that point, this fraction of the scaphoid's half-length proximal.
+SCAPHOID_P1_SHIFT = 0.35
 WRIST_PIVOT = np.array([0.0, -4.0, 0.0])       # flexion/deviation centre (head of the capitate)
 
 
@@ -40,6 +45,8 @@ class WristParams:
     sid_mm: float = 1000.0
     table_gap_mm: float = 8.0        # detector cover to skin
     size_scale: float = 1.0
+    carpal_offset_mm: float = -1.5   # palmar (-) / dorsal (+) position of the carpus vs the radius
+    proximal_inset: float = PROXIMAL_INSET   # LAT P3/P5: fraction of the field inside the edge
     exposure: Exposure = field(default_factory=Exposure)
 
     def to_dict(self) -> dict:
@@ -76,7 +83,7 @@ def _forearm(rng):
     uln_sty = Ellipsoid((-24.0, 2.5, 4.0), (2.8, 6.0, 2.8), rot_z(12))
     ulna = [
         Cylinder((-18.5, 192.0, 2.0), (6.8 * _jitter(rng), 180.0, 7.0), None),
-        Ellipsoid((-17.5, 6.5, 1.0), (8.5, 8.5, 8.5)),
+        Ellipsoid((-17.5, 6.0, 2.0), (8.5, 8.5, 8.5)),
         uln_sty,
     ]
     structures = [bone("radius", radius, 1.0, "radius"), bone("ulna", ulna, 1.0, "ulna")]
@@ -86,14 +93,20 @@ def _forearm(rng):
     points = {
         "radial_styloid": rad_sty.center + rad_sty.rot @ np.array([0.0, -rad_sty.radii[1], 0.0]),
         "ulnar_styloid": uln_sty.center + uln_sty.rot @ np.array([0.0, -uln_sty.radii[1], 0.0]),
-        "distal_radius": np.array([8.0, 1.5, 0.0]),
+        "distal_radius": np.array([8.0, 1.0, 0.0]),
         "radius_axis_far": np.array([11.0, 200.0, 0.0]),
-        "distal_ulna": np.array([-17.5, 6.5, 1.0]),
+        "distal_ulna": np.array([-17.5, 3.0, 2.0]),
         "ulna_axis_far": np.array([-18.5, 192.0, 2.0]),
     }
-    soft = [Cylinder((-3.0, 215.0, 1.0), (35.0 * _jitter(rng), 200.0, 22.0 * _jitter(rng))),
-            Ellipsoid((-3.0, 8.0, 0.5), (35.0, 24.0, 21.0))]
-    return structures, soft, points
+    return structures, _forearm_soft(rng), points
+
+
+def _forearm_soft(rng):
+    """Forearm soft tissue: one long ellipsoid whose distal part tapers to the wrist, and the
+    wrist itself (both on one axis, so their union along any ray is one interval)."""
+    wide, deep = 42.0 * _jitter(rng), 28.0 * _jitter(rng)
+    return [Ellipsoid((-3.0, 290.0, 1.0), (wide, 330.0, deep)),
+            Ellipsoid((-3.0, 12.0, 0.5), (29.5, 30.0, 19.0))]
 
 
 _CARPALS = {   # centre, semi-axes, rotation about z (deg)
@@ -114,10 +127,14 @@ _RAYS = [((9.5, -45.0, 0.0), 5.0, 64.0, (40.0, 24.0, 17.0)),
 
 
 def _hand(rng, abduction_deg):
-    structures, soft = [], []
+    structures, soft, points = [], [], {}
     for name, (c, r, a) in _CARPALS.items():
         radii = np.asarray(r) * _jitter(rng, 0.05)
-        structures.append(bone(name, [Ellipsoid(c, radii, rot_z(a))], 1.0, name))
+        carpal = bone(name, [Ellipsoid(c, radii, rot_z(a))], 1.0, name)
+        carpal.group = "carpus"
+        structures.append(carpal)
+        if name == "scaphoid":
+            points["scaphoid"] = c + rot_z(a) @ np.array([0.0, SCAPHOID_P1_SHIFT * radii[1], 0.0])
     for i, (base, angle, length, phal) in enumerate(_RAYS, start=2):
         direction = np.array([np.sin(np.radians(angle)), -np.cos(np.radians(angle)), 0.0])
         p0 = np.asarray(base)
@@ -153,7 +170,7 @@ def _hand(rng, abduction_deg):
     soft += [Ellipsoid((-1.0, -64.0, -1.0), (40.0, 46.0, 15.0)),
              Ellipsoid((23.0, -45.0, -8.0), (15.0, 23.0, 13.0)),
              Ellipsoid((-2.0, -22.0, 0.0), (33.0, 26.0, 19.0))]
-    points = {"thumb_mcp": mcp, "scaphoid": np.asarray(_CARPALS["scaphoid"][0])}
+    points["thumb_mcp"] = mcp
     return structures, soft, points
 
 
@@ -178,7 +195,8 @@ def build_posed_wrist(p: WristParams, rng):
     fa_st, fa_soft, fa_pts = _forearm(rng)
     hd_st, hd_soft, hd_pts = _hand(rng, p.thumb_abduction_deg)
     hand_rot = rot_z(p.deviation_deg) @ rot_x(p.flexion_deg)
-    hd_st, hd_soft, hd_pts = _move(hd_st, hd_soft, hd_pts, hand_rot, _about(hand_rot, WRIST_PIVOT))
+    offset = _about(hand_rot, WRIST_PIVOT) + (0.0, 0.0, p.carpal_offset_mm)
+    hd_st, hd_soft, hd_pts = _move(hd_st, hd_soft, hd_pts, hand_rot, offset)
     structures, soft, points = fa_st + hd_st, fa_soft + hd_soft, {**fa_pts, **hd_pts}
     scale = p.size_scale * np.eye(3)
     structures = [_scaled(s, p.size_scale) for s in structures]
@@ -201,8 +219,7 @@ def _scaled_shape(s, k):
 
 
 def _scaled(st: Structure, k):
-    return Structure(st.name, [_scaled_shape(s, k) for s in st.outer],
-                     [_scaled_shape(s, k) for s in st.inner], st.mu, st.mu_inner, st.kind, st.label)
+    return st.reshaped(lambda s: _scaled_shape(s, k))
 
 
 def reference_point(p: WristParams, points) -> np.ndarray:
@@ -243,7 +260,7 @@ def exit_point(start, through, proj: Projection, inset=PROXIMAL_INSET):
     return start + min(steps) * d
 
 
-def wrist_keypoints(view, points, proj: Projection) -> dict:
+def wrist_keypoints(view, points, proj: Projection, inset: float = PROXIMAL_INSET) -> dict:
     def px(name):
         return proj.project(points[name])[0]
 
@@ -253,9 +270,9 @@ def wrist_keypoints(view, points, proj: Projection) -> dict:
               "P2": px("radial_styloid"), "P3": px("ulnar_styloid")}
     else:
         kp = {"P1": px("scaphoid"), "P2": px("distal_radius"),
-              "P3": exit_point(px("distal_radius"), px("radius_axis_far"), proj),
+              "P3": exit_point(px("distal_radius"), px("radius_axis_far"), proj, inset),
               "P4": px("distal_ulna"),
-              "P5": exit_point(px("distal_ulna"), px("ulna_axis_far"), proj)}
+              "P5": exit_point(px("distal_ulna"), px("ulna_axis_far"), proj, inset)}
     return {k: (None if v is None else [round(float(v[0]), 3), round(float(v[1]), 3)])
             for k, v in kp.items()}
 
@@ -276,7 +293,7 @@ def simulate_wrist(p: WristParams, rng) -> SimCase:
     scene = structures + [Structure("soft_tissue", soft, mu=MU_SOFT, kind="soft")]
     integrals = render(scene, proj, want_masks=False)
     image = expose(integrals, proj, p.exposure, rng)
-    keypoints = wrist_keypoints(p.view, points, proj)
+    keypoints = wrist_keypoints(p.view, points, proj, p.proximal_inset)
     object_z = float(reference_point(p, points)[2])
     truth = {
         "body": "wrist", "view": p.view, "laterality": p.side,

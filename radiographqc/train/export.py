@@ -15,11 +15,11 @@ from radiographqc.train.loop import load_checkpoint
 OPSET = 17
 
 
-def export_onnx(network, size, path):
+def export_onnx(network, size, path, output_name="heatmaps"):
     """Write `network` (eval mode) as ONNX for a (1, 1, size, size) input; return its bytes."""
     example = torch.zeros(1, 1, size, size)
     torch.onnx.export(network, (example,), str(path), input_names=["image"],
-                      output_names=["heatmaps"], opset_version=OPSET, dynamo=False)
+                      output_names=[output_name], opset_version=OPSET, dynamo=False)
     return Path(path).read_bytes()
 
 

@@ -234,7 +234,7 @@ def test_report_export_writes_json_and_html_with_the_review(wrist_logic, a_wrist
     json_path, html_path = wrist_logic.exportReport(tmp_path / "out")
     report = json.loads(json_path.read_text())
     assert report["total"] == 80 and report["grade"] == "B" and report["module"] == "wrist"
-    assert report["keypoints"]["P1"]["present"] is False and report["keypoints"]["P2"]["source"] == "reviewed"
+    assert report["keypoints"]["P1"]["present"] is False and report["keypoints"]["P2"]["source"] == "reviewed (given)"
     assert report["review"] == {"by": "tester", "corrections": [
         {"point": "P1", "name": "thumb MCP joint", "old": [60.0, 100.0], "new": None, "old_confidence": None}]}
     assert report["source"]["spacing"]["col_mm"] == COL_MM
@@ -283,3 +283,45 @@ def test_a_scene_saved_as_mrb_loads_back_with_results_and_the_review_goes_on(wri
     restored.setPointPixel("P1", GOOD_AP["P1"])
     assert restored.result.total == 85 and restored.corrections() == []
     restored.cleanup()
+
+
+SAMPLES = Path(__file__).resolve().parents[3] / "Resources" / "Samples" / "wrist"
+
+
+@pytest.mark.parametrize("stem", ["wrist_ap_tilted", "wrist_lat_routine"])
+def test_a_repository_sample_scores_in_slicer_exactly_as_on_the_command_line(wrist_logic, stem):
+    from radiographqc.profile import load_profile
+    from radiographqc.wrist.pipeline import WristPipeline
+
+    path = SAMPLES / f"{stem}.dcm"
+    if not path.is_file():
+        pytest.skip("the repository samples are not generated yet")
+    cli = WristPipeline(load_profile("wrist")).assess(path).report
+    result = wrist_logic.process(wrist_logic.loadRadiograph(path))
+    assert result.to_dict()["items"] == cli["items"]
+    rows = table_rows(wrist_logic)
+    assert [int(rows[item["id"]]["score"]) for item in cli["items"]] == [item["score"] for item in cli["items"]]
+    assert (rows["total"]["score"], rows["grade"]["value"]) == (str(cli["total"]), cli["grade"])
+
+
+def test_without_a_keypoint_file_the_bundled_model_places_the_points_and_flags_low_confidence(wrist_logic):
+    from radiographqc.models import ModelRegistry
+    from WristQCLib import mrml
+
+    path = SAMPLES / "wrist_ap_routine.dcm"
+    if not path.is_file() or "wrist-ap-3" not in ModelRegistry().manifests():
+        pytest.skip("needs the wrist AP sample and the bundled wrist-ap-3 model")
+    volume = wrist_logic.loadRadiograph(path)
+    volume.SetAttribute("RadiographQC.path", "")          # as if no keypoint file were beside the image
+    wrist_logic.process(volume)
+    assert volume.GetAttribute("RadiographQC.keypointSource").startswith("model wrist-ap-3")
+    predicted = ModelRegistry().load("wrist-ap-3").predict(mrml.pixelsFromVolume(volume))
+    placed = wrist_logic.currentKeypoints().points
+    for pid, landmark in predicted.items():
+        assert placed[pid].confidence == landmark.confidence
+        assert (placed[pid].xy is None) == (landmark.xy is None)
+        if landmark.xy is not None:
+            assert placed[pid].xy == pytest.approx(landmark.xy, abs=1e-9)
+    assert wrist_logic.lowConfidencePoints() == [pid for pid, lm in predicted.items()
+                                                 if lm.xy is not None and lm.confidence < 0.5]
+    assert wrist_logic.report()["models"][0]["id"] == "wrist-ap-3"
