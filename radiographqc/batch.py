@@ -37,19 +37,20 @@ class BatchResult:
         return self.failed == 0
 
 
-def _is_candidate(path: Path, label_suffix: str | None) -> bool:
+def _is_candidate(path: Path, label_suffixes: tuple[str, ...]) -> bool:
     name = path.name
     if name.startswith(".") or path.suffix.lower() in SIDECAR_SUFFIXES:
         return False
-    return not (label_suffix and name.endswith(label_suffix))
+    return not name.endswith(label_suffixes)
 
 
-def expand_inputs(paths, label_suffix: str | None = None) -> list[Path]:
-    """Files given directly are taken as they are; folders are searched recursively for image files."""
+def expand_inputs(paths, label_suffixes: tuple[str, ...] = ()) -> list[Path]:
+    """Files given directly are taken as they are; folders are searched recursively for image files
+    (label images with one of `label_suffixes` left out)."""
     files = []
     for p in map(Path, paths):
         if p.is_dir():
-            files += sorted(f for f in p.rglob("*") if f.is_file() and _is_candidate(f, label_suffix))
+            files += sorted(f for f in p.rglob("*") if f.is_file() and _is_candidate(f, label_suffixes))
         else:
             files.append(p)
     return files

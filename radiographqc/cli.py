@@ -41,6 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_qc_arguments(wrist, "--keypoints", "keypoint JSON/Labelme file, or a folder holding "
                       "<image stem>.keypoints.json or <image stem>.json; default: beside each image")
     wrist.set_defaults(run=_run_wrist)
+    lumbar = sub.add_parser("lumbar", help="lumbar spine AP/lateral/oblique QC: rules on a segmentation")
+    _add_qc_arguments(lumbar, "--masks", "label table <stem>.labels.json (with its PNGs), or a folder holding "
+                      "them; default: beside each image")
+    lumbar.set_defaults(run=_run_lumbar)
     add_simulate_parser(sub)
     add_train_parser(sub)
     add_evaluate_parser(sub)
@@ -56,6 +60,15 @@ def _run_wrist(args) -> int:
     files = expand_inputs(args.inputs)
     return _finish(run_batch(files, pipeline.assess, Path(args.out), progress=not args.no_progress,
                              low_confidence=pipeline.low_confidence), args.out)
+
+
+def _run_lumbar(args) -> int:
+    from .lumbar.pipeline import LumbarPipeline
+    from .profile import load_profile
+
+    pipeline = LumbarPipeline(load_profile("lumbar", args.profile), masks=args.masks, spacing_mm=args.spacing)
+    files = expand_inputs(args.inputs, label_suffixes=(".labels.png", ".vertebrae.png"))
+    return _finish(run_batch(files, pipeline.assess, Path(args.out), progress=not args.no_progress), args.out)
 
 
 def _finish(result, out) -> int:

@@ -1,4 +1,4 @@
-"""Evaluation metrics for keypoint detectors and binary decisions (numpy only).
+"""Evaluation metrics for keypoint detectors, segmentations and binary decisions (numpy only).
 
 Keypoint errors follow the landmark-detection literature: the radial (Euclidean) error of each
 point in mm, summarised as mean radial error (MRE) ± sample standard deviation and as the
@@ -153,6 +153,19 @@ def _normal_quantile(p):
         else:
             high = mid
     return 0.5 * (low + high)
+
+
+def dice(pred, truth):
+    """Dice coefficient 2|A∩B| / (|A| + |B|) of two boolean masks of one shape; 1.0 when both
+    are empty (they agree that the structure is absent)."""
+    pred = np.asarray(pred, dtype=bool)
+    truth = np.asarray(truth, dtype=bool)
+    if pred.shape != truth.shape:
+        raise ValueError(f"mask shapes differ: {pred.shape} vs {truth.shape}")
+    total = int(pred.sum()) + int(truth.sum())
+    if total == 0:
+        return 1.0
+    return 2.0 * int(np.logical_and(pred, truth).sum()) / total
 
 
 def _finite(values):

@@ -1,4 +1,5 @@
-"""Bundled models: manifest, registry, sha256 check, ONNX Runtime session and heatmap decoding.
+"""Bundled models: manifest, registry, sha256 check, ONNX Runtime session, heatmap decoding and
+segmentation post-processing.
 
 Running a model needs only numpy, scikit-image (resize) and onnxruntime; torch is used for
 training alone (`radiographqc.train`). Each model is `<id>.onnx` beside `<id>.json`, its manifest.
@@ -7,7 +8,8 @@ Keypoint models take a letterboxed grey image: the image is scaled to fit `size`
 aspect ratio, centred on a zero background, then intensities are mapped so the 1st..99th
 percentile of the image becomes 0..1 (clipped). The network returns one heatmap per landmark (a
 Gaussian of peak 1 at the landmark, all zero for an absent one); the peak is located to sub-pixel
-precision and mapped back to pixels of the input image.
+precision and mapped back to pixels of the input image. Segmentation models take the same input and
+return one sigmoid probability map per structure; the maps are resampled back onto the input image.
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ def read_manifest(path):
         raise ModelError(path, f"manifest lacks {', '.join(missing)}")
     if manifest["task"] == "keypoints" and not manifest.get("landmarks"):
         raise ModelError(path, "keypoint manifest lacks its landmark names")
+    if manifest["task"] == "segmentation" and not manifest.get("channels"):
+        raise ModelError(path, "segmentation manifest lacks its channel names")
     return manifest
 
 
@@ -227,6 +231,111 @@ class KeypointModel(OnnxModel):
         return result
 
 
+@dataclass
+class Segmentation:
+    """Per-structure output of a segmentation model, at the resolution of the input image.
+
+    `instances`: vertebral bodies as ids 1..n ordered top to bottom (0 = background);
+    `l3_instance`: the id of L3, or None when the L3 channel matches no body.
+    """
+
+    probabilities: dict[str, np.ndarray]     # name -> (rows, cols) float32 0..1
+    masks: dict[str, np.ndarray]             # name -> (rows, cols) bool
+    instances: np.ndarray                    # (rows, cols) int32
+    l3_instance: int | None
+    box: Letterbox
+
+    @property
+    def instance_count(self):
+        return int(self.instances.max()) if self.instances.size else 0
+
+
+class SegmentationModel(OnnxModel):
+    """Multi-label segmentation: one sigmoid probability map per structure (`channels`)."""
+
+    def __init__(self, manifest_path, threads=None):
+        super().__init__(manifest_path, threads)
+        spec = self.manifest["input"]
+        self.size = int(spec["shape"][-1])
+        self.percentiles = tuple(spec["normalisation"]["percentiles"])
+        self.channels = list(self.manifest["channels"])
+        self.view_channels = dict(self.manifest.get("view_channels", {}))
+        outputs = self.manifest["outputs"]
+        self.threshold = float(outputs["threshold"])
+        self.instance_rules = dict(outputs["instances"])
+
+    def network_probabilities(self, pixels):
+        """((C, size, size) probabilities in the letterboxed frame, Letterbox) of one 2-D image."""
+        net_input, box = letterbox_image(pixels, self.size, *self.percentiles)
+        return self.run(net_input[None, None])[0][0], box
+
+    def segment(self, pixels, view=None):
+        """Segmentation of one 2-D image; `view` ("AP"/"LAT"/"OBL") keeps that view's channels."""
+        maps, box = self.network_probabilities(pixels)
+        names = self.view_channels.get(view, self.channels) if view else self.channels
+        probabilities = {name: upsample_to_image(maps[self.channels.index(name)], box)
+                         for name in names}
+        masks = {name: prob > self.threshold for name, prob in probabilities.items()}
+        scale = (box.rows / box.resized_rows) * (box.cols / box.resized_cols)
+        instances = vertebra_instances(
+            masks["vertebrae"], masks["vertebra_separation"],
+            min_area=self.instance_rules["min_area_px"] * scale,
+            grow=int(np.ceil(2 * self.instance_rules["separation_radius_px"]
+                             * max(box.rows / box.resized_rows, 1.0))))
+        return Segmentation(probabilities, masks, instances,
+                            l3_instance(instances, masks.get("L3")), box)
+
+
+def upsample_to_image(network_map, box):
+    """Bilinear resampling of one letterboxed (size, size) map back onto the input image grid."""
+    rows = _axis_samples(box.rows, box.resized_rows, box.top)
+    cols = _axis_samples(box.cols, box.resized_cols, box.left)
+    grid = np.asarray(network_map, dtype=np.float32)
+    grid = grid[rows[0]] * (1.0 - rows[2])[:, None] + grid[rows[1]] * rows[2][:, None]
+    return grid[:, cols[0]] * (1.0 - cols[2]) + grid[:, cols[1]] * cols[2]
+
+
+def _axis_samples(count, resized, offset):
+    """(lower index, upper index, weight of the upper) in the canvas for each input pixel."""
+    coords = (np.arange(count) + 0.5) * resized / count - 0.5
+    coords = np.clip(coords, 0.0, resized - 1.0)
+    lower = np.floor(coords).astype(int)
+    upper = np.minimum(lower + 1, resized - 1)
+    return lower + offset, upper + offset, (coords - lower).astype(np.float32)
+
+
+def vertebra_instances(body, separation, min_area, grow):
+    """Vertebral bodies as ids 1..n, top to bottom: connected components of body - separation.
+
+    Components smaller than `min_area` pixels are dropped; the rest are grown back by `grow` pixels
+    into the body mask (the separation band took a rim off each).
+    """
+    from skimage.measure import label, regionprops
+    from skimage.segmentation import expand_labels
+
+    cores = label(body & ~separation, connectivity=1)
+    regions = [r for r in regionprops(cores) if r.area >= min_area]
+    regions.sort(key=lambda r: (r.centroid[0], r.centroid[1]))
+    ordered = np.zeros(cores.max() + 1, dtype=np.int32)
+    for new_id, region in enumerate(regions, start=1):
+        ordered[region.label] = new_id
+    instances = ordered[cores]
+    if grow > 0:
+        instances = np.where(body, expand_labels(instances, grow), 0).astype(np.int32)
+    return instances
+
+
+def l3_instance(instances, l3_mask):
+    """Id of the body that overlaps the L3 mask most, if at least half of it lies inside."""
+    if l3_mask is None or not instances.any():
+        return None
+    inside = np.bincount(instances[l3_mask].ravel(), minlength=instances.max() + 1)
+    area = np.bincount(instances.ravel(), minlength=instances.max() + 1)
+    inside[0] = 0
+    best = int(inside.argmax())
+    return best if best and inside[best] >= 0.5 * area[best] else None
+
+
 class ModelRegistry:
     """The models in a folder, by id: `<id>.json` manifests beside their ONNX files."""
 
@@ -248,20 +357,22 @@ class ModelRegistry:
         return path
 
     def load(self, model_id, threads=None):
-        """The model `model_id`, checked and ready; a KeypointModel for task 'keypoints'."""
+        """The model `model_id`, checked and ready, of the class its task needs."""
         path = self.manifest_path(model_id)
-        task = read_manifest(path)["task"]
-        cls = KeypointModel if task == "keypoints" else OnnxModel
-        return cls(path, threads)
+        return model_class(read_manifest(path)["task"])(path, threads)
 
 
 def load_model(path_or_id, threads=None):
     """A model from a manifest path (`*.json`) or a bundled model id."""
     path = Path(path_or_id)
     if path.suffix == ".json":
-        task = read_manifest(path)["task"]
-        return (KeypointModel if task == "keypoints" else OnnxModel)(path, threads)
+        return model_class(read_manifest(path)["task"])(path, threads)
     return ModelRegistry().load(str(path_or_id), threads)
+
+
+def model_class(task):
+    """The class that runs a manifest's task ("keypoints", "segmentation"; else plain ONNX)."""
+    return {"keypoints": KeypointModel, "segmentation": SegmentationModel}.get(task, OnnxModel)
 
 
 def _open_session(path, expected_sha256, threads):

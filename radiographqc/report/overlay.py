@@ -140,3 +140,24 @@ def draw_wrist(pixels, report: dict, window=None) -> bytes:
         c.box(marker["bbox"])
         c.text(marker["bbox"][:2], f"marker {marker.get('letter') or '?'}", MARKER, offset=(0, -24))
     return c.png()
+
+
+def _blend(image: Image.Image, mask: np.ndarray, colour, alpha: float = 0.35) -> Image.Image:
+    small = Image.fromarray(mask.astype(np.uint8) * round(255 * alpha)).resize(image.size, Image.NEAREST)
+    return Image.composite(Image.new("RGB", image.size, tuple(colour)), image, small)
+
+
+def draw_lumbar(pixels, masks, result, window=None) -> bytes:
+    """Segmentation overlaid (one colour per structure), each vertebra named at its centroid."""
+    from ..lumbar.labels import STRUCTURES
+
+    image, scale = preview(pixels, window)
+    for name, mask in masks.structures.items():
+        if name != "vertebrae" and name in STRUCTURES and mask.any():
+            image = _blend(image, mask, STRUCTURES[name].colour)
+    c = Canvas(image, scale)
+    colour = STRUCTURES["vertebrae"].colour
+    for v in result.vertebrae:
+        c.box(v.bbox, colour)
+        c.text((v.bbox[2], v.centroid[1]), f" {v.label or '?'}", colour)
+    return c.png()

@@ -33,6 +33,12 @@ def add_simulate_arguments(p: argparse.ArgumentParser) -> None:
                    help="worker processes (default: all cores)")
     p.add_argument("--size", type=int, default=768, metavar="PX",
                    help="long side of the images in pixels (default: %(default)s)")
+    p.add_argument("--artefact-rate", type=float, default=0.0, metavar="P",
+                   help="wrist: probability of a foreign body (ring, watch, bracelet, buttons, "
+                   "zip, splint, cast, implant) with its mask (default: %(default)s)")
+    p.add_argument("--marker-rate", type=float, default=0.0, metavar="P",
+                   help="wrist: probability of a lead L/R marker, sometimes cut by the field "
+                   "edge or over anatomy, with its mask and box (default: %(default)s)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -43,10 +49,14 @@ def run_simulate(args) -> int:
     if args.n < 1 or args.size < 64:
         print("error: --n must be at least 1 and --size at least 64", file=sys.stderr)
         return 2
+    if not (0.0 <= args.artefact_rate <= 1.0 and 0.0 <= args.marker_rate <= 1.0):
+        print("error: --artefact-rate and --marker-rate must lie in 0..1", file=sys.stderr)
+        return 2
     jobs = args.jobs or os.cpu_count() or 1
     start = time.perf_counter()
     generate(args.body, args.view, args.n, args.out, seed=args.seed, preset=args.preset,
-             jobs=jobs, long_side=args.size, progress=not args.no_progress)
+             jobs=jobs, long_side=args.size, progress=not args.no_progress,
+             artefact_rate=args.artefact_rate, marker_rate=args.marker_rate)
     took = time.perf_counter() - start
     print(f"{args.n} {args.body} {args.view} images in {took:.1f} s "
           f"({args.n / took:.1f} images/s, {jobs} jobs) -> {args.out}/", file=sys.stderr)

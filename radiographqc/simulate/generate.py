@@ -23,10 +23,12 @@ def case_rngs(seed: int, index: int, body: str, view: str):
 
 
 def simulate_case(body: str, view: str, preset: str, seed: int, index: int, count: int = 1,
-                  long_side: int = 768, task: str | None = None):
+                  long_side: int = 768, task: str | None = None, artefact_rate: float = 0.0,
+                  marker_rate: float = 0.0):
     """One simulated case (image, keypoints or masks, truth) and the generator for its files.
 
-    `task`: with preset "mispositioned", the task / rule to fail instead of a random one."""
+    `task`: with preset "mispositioned", the task / rule to fail instead of a random one.
+    `artefact_rate`, `marker_rate`: wrist only, probability of a foreign body / lead marker."""
     if body not in BODIES or view not in BODIES[body]:
         raise ValueError(f"{body} has views {', '.join(BODIES.get(body, ()))}, not {view!r}")
     rng, file_rng = case_rngs(seed, index, body, view)
@@ -34,7 +36,8 @@ def simulate_case(body: str, view: str, preset: str, seed: int, index: int, coun
         from .presets import sample_wrist
         from .truth import wrist_measures
         from .wrist import simulate_wrist
-        params, intent = sample_wrist(view, preset, rng, index, count, long_side, task)
+        params, intent = sample_wrist(view, preset, rng, index, count, long_side, task,
+                                      artefact_rate, marker_rate)
         case = simulate_wrist(params, rng)
         proj = case.projection
         case.truth["qc"] = wrist_measures(view, case.keypoints, proj.rows, proj.cols,
@@ -48,27 +51,29 @@ def simulate_case(body: str, view: str, preset: str, seed: int, index: int, coun
     return case, file_rng
 
 
-def _one(index, body, view, preset, seed, count, long_side, out):
-    case, file_rng = simulate_case(body, view, preset, seed, index, count, long_side)
+def _one(index, body, view, preset, seed, count, long_side, out, rates):
+    case, file_rng = simulate_case(body, view, preset, seed, index, count, long_side, None, *rates)
     stem = f"{body}_{view.lower()}_{seed}_{index:06d}"
     write_case(case, out, stem, index, seed, file_rng)
     return stem
 
 
 def generate(body: str, view: str, n: int, out, *, seed: int = 0, preset: str = "routine",
-             jobs: int = 1, long_side: int = 768, progress: bool = False) -> list[str]:
+             jobs: int = 1, long_side: int = 768, progress: bool = False,
+             artefact_rate: float = 0.0, marker_rate: float = 0.0) -> list[str]:
     """Write n cases into `out`; returns their file stems (also listed in out/manifest.json)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     work = partial(_one, body=body, view=view, preset=preset, seed=seed, count=n,
-                   long_side=long_side, out=out)
+                   long_side=long_side, out=out, rates=(artefact_rate, marker_rate))
     if jobs > 1:
         with mp.get_context("fork").Pool(jobs) as pool:
             stems = list(_progress(pool.imap(work, range(n), chunksize=4), n, progress))
     else:
         stems = list(_progress(map(work, range(n)), n, progress))
     manifest = {"body": body, "view": view, "preset": preset, "seed": seed, "n": n,
-                "long_side": long_side, "cases": stems}
+                "long_side": long_side, "artefact_rate": artefact_rate,
+                "marker_rate": marker_rate, "cases": stems}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     return stems
 

@@ -49,10 +49,11 @@ def _header(case, index: int, seed: int, rng) -> dict:
 
 def write_case(case, out_dir, stem: str, index: int, seed: int, rng, *,
                incomplete_rate: float = 0.2, monochrome1_rate: float = 0.3,
-               transfer_syntax=ExplicitVRLittleEndian) -> dict:
+               transfer_syntax=ExplicitVRLittleEndian, write_masks: bool = True) -> dict:
     """Write all files of one case; returns the truth dict as written.
 
-    `transfer_syntax`: any of dicom_write.WRITABLE_TRANSFER_SYNTAXES (e.g. RLE Lossless)."""
+    `transfer_syntax`: any of dicom_write.WRITABLE_TRANSFER_SYNTAXES (e.g. RLE Lossless).
+    `write_masks`: False leaves out the label PNGs (the truth JSON still has marker boxes)."""
     out_dir = Path(out_dir)
     truth = case.truth
     header = _header(case, index, seed, rng)
@@ -82,7 +83,7 @@ def write_case(case, out_dir, stem: str, index: int, seed: int, rng, *,
     if case.keypoints:
         (out_dir / f"{stem}.keypoints.json").write_text(
             json.dumps({"view": truth["view"], "points": case.keypoints}, indent=1) + "\n")
-    if case.masks:
+    if case.masks and write_masks:
         truth["labels"] = _write_labels(case.masks, out_dir, stem)
     if case.instances is not None:
         Image.fromarray(case.instances).save(out_dir / f"{stem}.vertebrae.png")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .acquisition import Exposure
+from .artefacts import ARTEFACT_KINDS
 from .wrist import PROXIMAL_INSET, WristParams
 
 PRESETS = ("routine", "mispositioned", "teaching")
@@ -58,7 +59,8 @@ def _acquisition(rng, long_side: int, p: WristParams) -> WristParams:
     p.pixel_mm = max(p.field_w_mm, p.field_h_mm) / long_side
     p.exposure = Exposure(kvp=float(rng.uniform(48, 62)), mas=float(rng.uniform(1.6, 6.0)),
                           scatter_fraction=float(rng.uniform(0.08, 0.22)),
-                          texture=float(rng.uniform(0.15, 0.3)),
+                          texture=float(rng.uniform(0.3, 0.5)),
+                          unsharpness_mm=float(rng.uniform(0.8, 1.4)),
                           enhancement=float(rng.uniform(0.8, 1.6)),
                           heel=float(rng.uniform(0.0, 0.15)),
                           exposure_time_ms=float(rng.choice([10.0, 16.0, 20.0, 25.0, 32.0])))
@@ -84,10 +86,12 @@ def _routine(view: str, rng) -> WristParams:
 
 
 def sample_wrist(view: str, preset: str, rng, index: int = 0, count: int = 1,
-                 long_side: int = 768, task: str | None = None) -> tuple[WristParams, dict]:
+                 long_side: int = 768, task: str | None = None, artefact_rate: float = 0.0,
+                 marker_rate: float = 0.0) -> tuple[WristParams, dict]:
     """Parameters for one image, and what the preset intended (for the truth file).
 
-    `task`: for "mispositioned", the task to fail (default: one drawn at random)."""
+    `task`: for "mispositioned", the task to fail (default: one drawn at random).
+    `artefact_rate` / `marker_rate`: probability of one foreign body / a lead L/R marker."""
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     p = _routine(view, rng)
@@ -112,6 +116,10 @@ def sample_wrist(view: str, preset: str, rng, index: int = 0, count: int = 1,
         value = lo + (hi - lo) * (step / (per_control - 1) if per_control > 1 else 0.5)
         setattr(p, name, float(value))
         intent.update(swept=name, value=float(value))
+    # always drawn, so the rates do not change the rest of a case
+    artefact, kind, marker = rng.random(), str(rng.choice(ARTEFACT_KINDS)), rng.random()
+    p.artefacts = (kind,) if artefact < artefact_rate else ()
+    p.marker = bool(marker < marker_rate)
     return _acquisition(rng, long_side, p), intent
 
 
@@ -129,13 +137,14 @@ def sample_lumbar(view: str, preset: str, rng, index: int = 0, count: int = 1,
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     width = {"AP": 300.0, "OBL": 280.0, "LAT": 260.0}[view]
+    # routine = correctly positioned: small errors that keep every rule of the spec passed
     p = LumbarParams(
-        view=view, first=str(rng.choice(["T10", "T11", "T11", "T11"])),
-        rotation_deg=float(rng.normal(0.0, 3.0)), tilt_deg=float(rng.normal(0.0, 3.0)),
-        bend_deg=float(rng.normal(0.0, 2.5)), lordosis_deg=float(rng.uniform(25.0, 55.0)),
+        view=view, top_level="T11", top_gap_mm=float(rng.normal(0.0, 1.5)),
+        rotation_deg=float(rng.normal(0.0, 1.5)), tilt_deg=float(rng.normal(0.0, 1.5)),
+        bend_deg=float(rng.normal(0.0, 1.5)), lordosis_deg=float(rng.uniform(25.0, 55.0)),
         oblique_side=str(rng.choice(["L", "R"])),
-        target_u=float(rng.normal(0.5, 0.03)), target_v=float(rng.normal(0.45, 0.04)),
-        field_w_mm=float(rng.normal(width, 20.0)), field_h_mm=float(rng.normal(400.0, 25.0)),
+        target_u=float(rng.normal(0.5, 0.02)), target_v=float(rng.normal(0.5, 0.015)),
+        field_w_mm=float(rng.normal(width, 20.0)), long_side=long_side,
         sid_mm=float(rng.choice([1000.0, 1150.0, 1150.0])), table_gap_mm=float(rng.uniform(40, 80)),
         size_scale=float(np.clip(rng.normal(1.0, 0.06), 0.85, 1.15)),
         abdomen_rx_mm=float(rng.uniform(135, 190)), abdomen_rz_mm=float(rng.uniform(90, 140)))
@@ -152,7 +161,7 @@ def sample_lumbar(view: str, preset: str, rng, index: int = 0, count: int = 1,
             else:
                 p.tilt_deg = sign * float(rng.uniform(15.0, 25.0))
         elif task == "field_too_long":
-            p.first, p.field_h_mm, p.target_v = "T10", 430.0, 0.5
+            p.top_level = str(rng.choice(["T9", "T10"]))
         intent["failed_rule"] = task
     elif preset == "teaching":
         name = ("rotation_deg", "tilt_deg", "bend_deg")[index % 3]
@@ -162,10 +171,10 @@ def sample_lumbar(view: str, preset: str, rng, index: int = 0, count: int = 1,
         p.rotation_deg = p.tilt_deg = p.bend_deg = 0.0
         setattr(p, name, value)
         intent.update(swept=name, value=value)
-    p.pixel_mm = max(p.field_w_mm, p.field_h_mm) / long_side
     p.exposure = Exposure(kvp=float(rng.uniform(75, 90)), mas=float(rng.uniform(15, 50)),
                           scatter_fraction=float(rng.uniform(0.25, 0.45)), scatter_sigma_mm=40.0,
-                          blur_mm=0.2, texture=float(rng.uniform(0.2, 0.4)),
+                          blur_mm=0.2, texture=float(rng.uniform(0.3, 0.5)),
+                          unsharpness_mm=float(rng.uniform(0.9, 1.5)),
                           enhancement=float(rng.uniform(1.2, 2.0)),
                           heel=float(rng.uniform(0.0, 0.15)),
                           exposure_time_ms=float(rng.choice([50.0, 80.0, 100.0, 125.0])))

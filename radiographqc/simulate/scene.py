@@ -177,13 +177,14 @@ def render(structures, proj: Projection, want_masks=True) -> LineIntegrals:
         inner = chord_length(st.inner, proj, box) if st.inner else 0.0
         if st.kind == "soft":
             out.soft[box] += st.mu * outer
-        elif st.kind == "metal":
-            out.metal[box] += st.mu * outer
+        elif st.kind == "metal":   # a hollow object (ring, tube, button holes): outer - inner
+            out.metal[box] += st.mu * (outer - inner)
         else:
             out.cortex[box] += st.mu * (outer - inner)
             out.trabecular[box] += st.mu_inner * inner
         if want_masks and st.label is not None:
-            _add_mask(out, st.label, box, outer > 0)
+            _add_mask(out, st.label, box, (outer - inner > 1e-6) if st.kind == "metal"
+                      else outer > 0)
     for members in groups.values():
         _render_group(members, proj, out, want_masks)
     return out

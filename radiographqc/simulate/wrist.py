@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from .acquisition import Exposure, expose
+from .artefacts import marker_layer, wrist_artefact
 from .parts import MU_SOFT, bone, capsule, long_bone_shapes
 from .scene import Projection, Structure, render
 from .shapes import Cylinder, Ellipsoid, half_extent_along, rot_x, rot_y, rot_z
@@ -48,6 +49,8 @@ class WristParams:
     carpal_offset_mm: float = -1.5   # palmar (-) / dorsal (+) position of the carpus vs the radius
     proximal_inset: float = PROXIMAL_INSET   # LAT P3/P5: fraction of the field inside the edge
     exposure: Exposure = field(default_factory=Exposure)
+    artefacts: tuple = ()            # kinds from artefacts.ARTEFACT_KINDS
+    marker: bool = False             # a lead letter (the side's) on the detector
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -194,6 +197,9 @@ def build_posed_wrist(p: WristParams, rng):
     """Anatomy in world coordinates (before the field placement): structures, soft, points."""
     fa_st, fa_soft, fa_pts = _forearm(rng)
     hd_st, hd_soft, hd_pts = _hand(rng, p.thumb_abduction_deg)
+    for kind in p.artefacts:   # built in the anatomy frame: rings move with the hand
+        solids = wrist_artefact(kind, rng, _ring_finger(hd_st, rng) if kind == "ring" else {})
+        (hd_st if kind == "ring" else fa_st).extend(solids)
     hand_rot = rot_z(p.deviation_deg) @ rot_x(p.flexion_deg)
     offset = _about(hand_rot, WRIST_PIVOT) + (0.0, 0.0, p.carpal_offset_mm)
     hd_st, hd_soft, hd_pts = _move(hd_st, hd_soft, hd_pts, hand_rot, offset)
@@ -286,13 +292,28 @@ def field_projection(p: WristParams) -> Projection:
     return Projection(p.sid_mm, p.pixel_mm, rows, cols)
 
 
+def _ring_finger(structures, rng) -> dict:
+    """Base and distal direction of the proximal phalanx of a finger (II-V), for a ring."""
+    name = f"phalanx{int(rng.integers(2, 6))}_1"
+    base, shaft = next(st for st in structures if st.name == name).outer[:2]
+    return {"finger_base": base.center, "finger_dir": shaft.rot[:, 1]}
+
+
 def simulate_wrist(p: WristParams, rng) -> SimCase:
     proj = field_projection(p)
     structures, soft, points = build_posed_wrist(p, rng)
     structures, soft, points = place_on_field(p, structures, soft, points, proj)
     scene = structures + [Structure("soft_tissue", soft, mu=MU_SOFT, kind="soft")]
-    integrals = render(scene, proj, want_masks=False)
-    image = expose(integrals, proj, p.exposure, rng)
+    integrals = render(scene, proj, want_masks=bool(p.artefacts))
+    masks = {k: v for k, v in integrals.masks.items() if k.startswith("artefact_")}
+    areas = {k: int(masks.get(f"artefact_{k}", np.zeros(1)).sum()) for k in p.artefacts}
+    extra = {"artefacts": [{"kind": k, "label": f"artefact_{k}", "area_px": areas[k],
+                            "visible": areas[k] > 0} for k in p.artefacts]}
+    layer = None
+    if p.marker:
+        layer, masks["marker"], extra["marker"] = marker_layer(
+            (proj.rows, proj.cols), proj.pixel_mm, rng, p.side, avoid=integrals.soft > 0)
+    image = expose(integrals, proj, p.exposure, rng, layer)
     keypoints = wrist_keypoints(p.view, points, proj, p.proximal_inset)
     object_z = float(reference_point(p, points)[2])
     truth = {
@@ -301,5 +322,6 @@ def simulate_wrist(p: WristParams, rng) -> SimCase:
         "magnification": p.sid_mm / (p.sid_mm - object_z),
         "object_height_mm": object_z,
         "points_3d_mm": {k: [round(float(c), 3) for c in v] for k, v in points.items()},
+        **extra,
     }
-    return SimCase(image, proj, keypoints, truth)
+    return SimCase(image, proj, keypoints, truth, masks)

@@ -45,8 +45,8 @@ def add_train_parser(subparsers):
     p.add_argument("--checkpoint-every", type=int, default=200)
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     p.add_argument("--init", type=Path, help="start from this checkpoint's weights (fine-tune)")
-    p.add_argument("--aux-global-weight", type=float, default=0.0,
-                   help="weight of an auxiliary loss on the global branch (wide Gaussians)")
+    p.add_argument("--aux-global-weight", type=float, default=1.0,
+                   help="weight of the global branch's own loss (wide Gaussians); 0 = off")
     p.add_argument("--no-export", action="store_true", help="skip the ONNX export")
     p.set_defaults(run=run_train)
     return kinds
@@ -155,7 +155,8 @@ def run_evaluate(args):
     if args.presence_threshold is not None:
         threshold = args.presence_threshold
     result = evaluate(locator, samples, names, threshold, may_be_absent)
-    result["split"] = f"{Path(args.data).name} {args.split}" + (
+    atlas = (Path(args.data) / "landmarks.csv").is_file()     # only the hand atlas has splits
+    result["split"] = Path(args.data).name + (f" {args.split}" if atlas else "") + (
         " (AP-wrist-like crops)" if args.wrist_views else "")
     print(format_report(result, f"{result['split']}: {len(samples)} images"))
     if args.json:

@@ -20,6 +20,7 @@ from radiographqc.metrics import payer_mm_per_px
 HAND_ATLAS_LANDMARKS = 37
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 DICOM_SUFFIXES = (".dcm", ".dicom", "")
+KEYPOINTS_SUFFIX = ".keypoints.json"     # the wrist QC's (and the simulator's) label file name
 
 
 @dataclass
@@ -117,10 +118,11 @@ def _xy(path, name, value):
 
 
 def read_keypoint_folder(folder, names=None, view=None, spacing_mm=None):
-    """Samples of every image in `folder` that has a label file `<image stem>.json` beside it.
+    """Samples of every image in `folder` with a label file `<stem>.json` or `<stem>.keypoints.json`.
 
     `names`: the landmark names to keep (a name not in a label file counts as absent);
-    `view`: keep only files of this view; `spacing_mm`: pixel size for images without one.
+    `view`: keep only files of this view; `spacing_mm`: pixel size for images without one, unless
+    the label file states its "mm_per_px".
     """
     folder = Path(folder)
     samples = []
@@ -133,15 +135,24 @@ def read_keypoint_folder(folder, names=None, view=None, spacing_mm=None):
             continue
         if names:
             points = {name: points.get(name) for name in names}
-        samples.append(Sample(image_path, points, spacing_mm, file_view))
+        samples.append(Sample(image_path, points, _label_mm(label_path) or spacing_mm, file_view))
     if not samples:
         raise InputError(folder, "no image with a label file <stem>.json beside it")
     return samples
 
 
+def _label_mm(label_path):
+    """The pixel size a label file may state ("mm_per_px", e.g. a simulator's exact value)."""
+    value = json.loads(label_path.read_text(encoding="utf-8")).get("mm_per_px")
+    return float(value) if value else None
+
+
 def _image_beside(label_path):
+    """The image `<stem>.<image suffix>` of a label file `<stem>.json` or `<stem>.keypoints.json`."""
+    name = label_path.name
+    stem = name[:-len(KEYPOINTS_SUFFIX)] if name.endswith(KEYPOINTS_SUFFIX) else label_path.stem
     for suffix in IMAGE_SUFFIXES + DICOM_SUFFIXES:
-        candidate = label_path.with_suffix(suffix)
+        candidate = label_path.with_name(stem + suffix)
         if candidate != label_path and candidate.is_file():
             return candidate
     return None

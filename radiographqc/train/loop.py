@@ -33,7 +33,7 @@ class TrainConfig:
     lr: float = 2e-3
     weight_decay: float = 1e-4
     loss: str = "awing"
-    aux_global_weight: float = 0.0    # > 0: the global branch also gets its own loss (sigma x factor)
+    aux_global_weight: float = 1.0    # deep supervision of the global branch (sigma x factor); 0 = off
     local_features: tuple = (16, 24, 48, 64, 96, 16)
     global_features: tuple = (16, 32, 48, 64, 96, 16)
     global_factor: int = 4
@@ -128,11 +128,14 @@ def train(config, samples, out_dir, device="cpu", resume=False, log=print, init=
         state["history"].append(loss.item())
         bar.update(1)
         bar.set_postfix(loss=f"{state['history'][-1]:.4f}", refresh=False)
-        if config.time_limit_s and not resume and state["step"] - first_step in (10, 30):
-            # steps 10..30 time the steady state, after cuDNN's first-call set-up
+        done = state["step"] - first_step
+        if config.time_limit_s and not resume and (done in (10, 30) or done > 30 and done % 50 == 0):
+            # from step 10 on (after cuDNN's first-call set-up) the step time is measured, and the
+            # plan is refitted every 50 steps: other jobs on the same GPU change the pace
+            del marks[1:]
             marks.append(time.monotonic() - started)
             if len(marks) == 2:
-                _fit_time_limit(state, config, marks, log)
+                _fit_time_limit(state, config, marks, log if done == 30 else None, done - 10)
                 bar.total = state["total_steps"]
         if state["step"] % config.checkpoint_every == 0:
             _save(checkpoint_path, network, optimiser, config, state)
@@ -143,13 +146,17 @@ def train(config, samples, out_dir, device="cpu", resume=False, log=print, init=
     return network
 
 
-def _fit_time_limit(state, config, marks, log):
-    per_step = (marks[1] - marks[0]) / 20
+def _fit_time_limit(state, config, marks, log, counted=20):
+    """Set the planned steps to what fits the time limit (at most config.steps), from `counted`
+    steps timed between the two marks (seconds since the start)."""
+    per_step = (marks[1] - marks[0]) / counted
     fitting = state["step"] + int((config.time_limit_s - marks[1]) / per_step)
-    if fitting < state["total_steps"]:
-        state["total_steps"] = max(fitting, state["step"] + 1)
-        log(f"{per_step * 1000:.0f} ms per step: {state['total_steps']} steps fit "
-            f"{config.time_limit_s:.0f} s")
+    planned = max(min(fitting, config.steps), state["step"] + 1)
+    if planned != state["total_steps"]:
+        state["total_steps"] = planned
+        if log:
+            log(f"{per_step * 1000:.0f} ms per step: {planned} steps fit "
+                f"{config.time_limit_s:.0f} s")
 
 
 def _set_lr(optimiser, base_lr, step, total):

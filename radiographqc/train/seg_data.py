@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from radiographqc.errors import InputError
-from radiographqc.models import Letterbox, letterbox_image
+from radiographqc.models import letterbox_image
 
 # Network output channels, in order. Names are the simulator's label names, plus the separation
 # band between neighbouring vertebral bodies that lets touching bodies be split into instances.
@@ -115,11 +115,17 @@ def sample_from_masks(pixels, masks, instances, view, size, source, name, labell
 # ---------------------------------------------------------------------------------------------
 # Simulated cases
 
-def simulated_sample(view, seed, index, size, long_side):
-    """One simulated lumbar case (routine preset) as a SegSample; in memory, no files."""
+def simulated_sample(view, seed, index, size, long_side, mispositioned_every=3):
+    """One simulated lumbar case as a SegSample, in memory (no files).
+
+    Every `mispositioned_every`-th case uses the "mispositioned" preset (rotation, tilt, a field
+    that is too long), so the network also sees the failures the rules must catch.
+    """
     from radiographqc.simulate.generate import simulate_case
 
-    case, _ = simulate_case("lumbar", view, "routine", seed, index, long_side=long_side)
+    mispositioned = mispositioned_every and index % mispositioned_every == mispositioned_every - 1
+    preset = "mispositioned" if mispositioned else "routine"
+    case, _ = simulate_case("lumbar", view, preset, seed, index, long_side=long_side)
     return sample_from_masks(case.image, case.masks, case.instances, view, size, "simulated",
                              f"lumbar_{view.lower()}_{seed}_{index:06d}", VIEW_CHANNELS[view])
 
@@ -191,7 +197,7 @@ def aasce_split(names, suspect, valid_fraction=0.2, seed=2019):
     return train, valid
 
 
-def vertebra_instances(corners, shape):
+def quad_instances(corners, shape):
     """Body instance image (ids 1..17 = T1..L5, lower drawn last) from corner quadrilaterals."""
     from skimage.draw import polygon
 
@@ -215,7 +221,7 @@ def read_grey(path):
 
 def aasce_sample(folder, name, corners, size):
     pixels = read_grey(Path(folder) / "images" / name)
-    ids = vertebra_instances(corners, pixels.shape)
+    ids = quad_instances(corners, pixels.shape)
     masks = {"L3": ids == AASCE_L3_INDEX + 1}
     return sample_from_masks(pixels, masks, ids, "AP", size, "aasce", name, AASCE_CHANNELS)
 
@@ -236,6 +242,3 @@ def load_samples(path):
                           data["labelled"][i], str(data["view"][i]), str(data["source"][i]),
                           str(data["name"][i])) for i in range(len(data["name"]))]
 
-
-def box_for(pixels, size):
-    return Letterbox.fit(pixels.shape[0], pixels.shape[1], size)

@@ -8,12 +8,14 @@ from .. import __version__
 from ..batch import Outcome
 from ..dicom_io import read_radiograph
 from ..errors import InputError
+from ..models import ModelRegistry
 from ..report.overlay import draw_wrist
-from .keypoints import POINT_NAMES, Keypoints, read_keypoints
+from .keypoints import POINT_NAMES, Keypoint, Keypoints, read_keypoints
 from .marker import detect_marker
 from .scoring import evaluate_wrist
 
 KEYPOINT_SUFFIXES = (".keypoints.json", ".json")
+KEYPOINT_MODELS = {"AP": "wrist-ap-3", "LAT": "wrist-lat-5"}   # bundled model id per view
 
 
 def find_keypoint_file(image: Path, keypoints: str | Path | None) -> Path | None:
@@ -55,24 +57,53 @@ def source_report(rg, path: Path, view_source: str) -> dict:
                                                      "source": spacing.source}}
 
 
+class KeypointDetector:
+    """Keypoints of a radiograph from the bundled model of its view; models load on first use."""
+
+    def __init__(self, registry: ModelRegistry | None = None, model_ids: dict | None = None):
+        self.registry = registry or ModelRegistry()
+        self.model_ids = model_ids or KEYPOINT_MODELS
+        self._models = {}
+
+    def model(self, view: str):
+        if view not in self._models:
+            self._models[view] = self.registry.load(self.model_ids[view])
+        return self._models[view]
+
+    def detect(self, rg, path: Path) -> tuple[Keypoints, dict]:
+        """(keypoints in input pixels with confidences, {"id", "version", "sha256"} of the model)."""
+        if rg.view not in self.model_ids:
+            raise InputError(path, f"no keypoint file, and the keypoint models need an AP or LAT view: "
+                                   f"the header gives {rg.view or 'no view'} (add a keypoint file)")
+        model = self.model(rg.view)
+        found = model.predict(rg.pixels)
+        points = {name: Keypoint(mark.xy, mark.confidence) for name, mark in found.items()}
+        return Keypoints(rg.view, points), {"id": model.id, "version": model.version,
+                                             "sha256": model.manifest["sha256"]}
+
+
 class WristPipeline:
     """Holds what is shared by every image of a run (profile, keypoint location, models)."""
 
-    def __init__(self, profile: dict, keypoints=None, spacing_mm=None):
+    def __init__(self, profile: dict, keypoints=None, spacing_mm=None, detector: KeypointDetector | None = None):
         self.profile = profile
         self.keypoints = keypoints
         self.spacing_mm = spacing_mm
+        self.detector = detector or KeypointDetector()
         self.low_confidence = profile.get("keypoints", {}).get("low_confidence", 0.5)
 
-    def keypoints_for(self, path: Path) -> tuple[Keypoints, str]:
+    def keypoints_for(self, path: Path, rg) -> tuple[Keypoints, str, list[dict]]:
+        """(keypoints, their source, models used): a keypoint file wins (a reviewer's correction),
+        else the bundled model of the image's view."""
         kp_file = find_keypoint_file(path, self.keypoints)
-        if kp_file is None:
-            raise InputError(path, "no keypoints: no <stem>.keypoints.json beside the image and no --keypoints given")
-        return read_keypoints(kp_file), "file"
+        if kp_file is not None:
+            return read_keypoints(kp_file), "file", []
+        keypoints, model = self.detector.detect(rg, path)
+        return keypoints, "model", [model]
 
     def assess(self, path: Path) -> Outcome:
         rg = read_radiograph(path, self.spacing_mm)
-        keypoints, kp_source = self.keypoints_for(path)
+        keypoints, kp_source, models = self.keypoints_for(path, rg)
         view, view_source = resolve_view(rg.view, keypoints, path)
         marker_cfg = self.profile["marker"]
         spacing_mm = None if rg.spacing is None else (rg.spacing.row_mm + rg.spacing.col_mm) / 2
@@ -81,7 +112,7 @@ class WristPipeline:
                                 is_dicom=rg.photometric.startswith("MONOCHROME"))
         report = result.to_dict()
         report.update(source=source_report(rg, path, view_source), keypoints=keypoints_report(keypoints, kp_source),
-                      marker=marker.to_dict(), models=[],
+                      marker=marker.to_dict(), models=models,
                       software={"name": "radiographqc", "version": __version__},
                       created=datetime.now(timezone.utc).isoformat(timespec="seconds"))
         return Outcome(report, draw_wrist(rg.pixels, report, rg.window))
