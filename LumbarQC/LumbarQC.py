@@ -245,20 +245,26 @@ class LumbarQCTest(ScriptedLoadableModuleTest):
         self.test_LumbarQC_review_workflow()
 
     def test_LumbarQC_review_workflow(self):
-        from LumbarQCLib.synthetic import write_lumbar_case
+        import shutil
 
+        import numpy as np
+
+        samples = samplesDir()
+        self.assertIsNotNone(samples, "the repository samples (Resources/Samples/lumbar) are needed")
         folder = Path(slicer.util.tempDirectory())
-        self.delayDisplay("Writing a synthetic AP lumbar radiograph and its label map")
-        imagePath, labelPath = write_lumbar_case(folder)
+        for name in ("lumbar_ap_routine.dcm", "lumbar_ap_routine.labels.png", "lumbar_ap_routine.labels.json",
+                     "lumbar_ap_routine.vertebrae.png"):
+            shutil.copyfile(samples / "lumbar" / name, folder / name)
+        self.delayDisplay("Loading an AP lumbar sample with its label files")
         logic = LumbarQCLogic(slicer.mrmlScene, userName="selftest")
-        volume = logic.loadRadiograph(imagePath)
-        result = logic.process(volume, labelPath=labelPath)
-        rule = {r.id: r for r in result.rules}
-        self.assertTrue(rule["l3_double_contour"].passed)
-        self.delayDisplay("Growing the L3 double contour as a Segment Editor edit would")
-        logic.growSegment("L3 double contour", logic.segmentMask("L3"))
-        rule = {r.id: r for r in logic.result.rules}
-        self.assertFalse(rule["l3_double_contour"].passed)
+        volume = logic.loadRadiograph(folder / "lumbar_ap_routine.dcm")
+        result = logic.process(volume)
+        self.assertTrue({r.id: r for r in result.rules}["l3_double_contour"].passed)
+        self.delayDisplay("Painting all of L3 into the double contour, as the Segment Editor would")
+        l3 = logic.segmentMask("L3")
+        logic.setSegmentMask("L3_double_contour", np.logical_or(logic.segmentMask("L3_double_contour"), l3))
+        rule = {r.id: r for r in logic.result.rules}["l3_double_contour"]
+        self.assertFalse(rule.passed)
         self.assertFalse(logic.result.qualified)
         paths = logic.exportTrainingData(folder / "training")
         self.assertTrue(paths["provenance"].is_file())

@@ -44,7 +44,11 @@ def _is_candidate(path: Path, label_suffixes: tuple[str, ...]) -> bool:
     return not name.endswith(label_suffixes)
 
 
-def expand_inputs(paths, label_suffixes: tuple[str, ...] = ()) -> list[Path]:
+# Label images beside the radiographs (see label_io): never inputs themselves.
+LABEL_SUFFIXES = (".labels.png", ".vertebrae.png")
+
+
+def expand_inputs(paths, label_suffixes: tuple[str, ...] = LABEL_SUFFIXES) -> list[Path]:
     """Files given directly are taken as they are; folders are searched recursively for image files
     (label images with one of `label_suffixes` left out)."""
     files = []

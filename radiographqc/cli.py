@@ -67,7 +67,7 @@ def _run_lumbar(args) -> int:
     from .profile import load_profile
 
     pipeline = LumbarPipeline(load_profile("lumbar", args.profile), masks=args.masks, spacing_mm=args.spacing)
-    files = expand_inputs(args.inputs, label_suffixes=(".labels.png", ".vertebrae.png"))
+    files = expand_inputs(args.inputs)
     return _finish(run_batch(files, pipeline.assess, Path(args.out), progress=not args.no_progress), args.out)
 
 

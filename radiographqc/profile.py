@@ -103,11 +103,20 @@ def load_profile(module: str, path=None) -> dict:
     return profile
 
 
-def _check_semantics(module: str, profile: dict, path) -> None:
+def _problem_checker(module: str):
+    """Each module's rules know what their bands and ranges must satisfy."""
     if module == "wrist":
-        from .wrist.layout import profile_problems  # the wrist rules know what their bands must satisfy
+        from .wrist.layout import profile_problems
+    elif module == "lumbar":
+        from .lumbar.rules import profile_problems
+    else:
+        return None
+    return profile_problems
 
-        problems = profile_problems(profile)
-        if problems:
-            key, reason = problems[0]
-            raise InputError(path, f"{key!r}: {reason}")
+
+def _check_semantics(module: str, profile: dict, path) -> None:
+    checker = _problem_checker(module)
+    problems = checker(profile) if checker else []
+    if problems:
+        key, reason = problems[0]
+        raise InputError(path, f"{key!r}: {reason}")

@@ -13,22 +13,25 @@ from pathlib import Path
 
 import numpy as np
 import slicer
+import vtk
 
 from radiographqc import __version__
 from radiographqc.batch import expand_inputs
 from radiographqc.dicom_io import read_radiograph
 from radiographqc.errors import InputError
-from radiographqc.profile import load_profile
+from radiographqc.lumbar import LEVELS, load_lumbar_profile
 from radiographqc.report.html_report import write_html
 from radiographqc.report.json_report import write_json
+from radiographqc.wrist.pipeline import source_report
 from WristQCLib import mrml
 from WristQCLib.batch import BatchRunner
 
-from . import core
+from . import labels, rules
 
 ROLE_SEGMENTATION = mrml.ATTR + "segmentation"
 ROLE_TABLE = mrml.ATTR + "results"
 ROLE_ORIGINAL = mrml.ATTR + "originalMasks"
+AUTO_NAME_TAG = mrml.ATTR + "autoName"   # segment tag: the name the module gave (a person may rename)
 MAX_SEGMENTS = 32   # the original masks are kept as bits of one uint32 volume
 TABLE_COLUMNS = [("id", "string"), ("label", "string"), ("value", "string"), ("threshold", "string"),
                  ("result", "string"), ("structures", "string"), ("explanation", "string"), ("advice", "string")]
@@ -77,7 +80,7 @@ class LumbarQCLogic:
 
     def setProfile(self, path=None):
         """Use the default criteria profile (None) or a department file; re-run the rules."""
-        self.profile = load_profile("lumbar", path)
+        self.profile = load_lumbar_profile(path)
         self.profilePath = None if path is None else str(path)
         if self.volumeNode is not None:
             self.computeRules()
@@ -91,20 +94,31 @@ class LumbarQCLogic:
     # ------------------------------------------------------------------ running
 
     def process(self, volumeNode, labelPath=None, view=None):
-        """Segment (import the label file given or found beside the image, else run the bundled model)
-        and run the rules. Returns the LumbarResult."""
+        """Import the masks (the label file given, else <stem>.labels.png beside the image) as a
+        segmentation and run the rules. Returns the LumbarResult."""
+        self.loadCase(volumeNode, labelPath, view)
+        self._observe()
+        return self.computeRules()
+
+    def loadCase(self, volumeNode, labelPath=None, view=None):
+        """The segmentation of a radiograph from its label files, and an empty results table."""
         self.cleanup()
         radiograph = mrml.radiographFromVolume(volumeNode)
-        view = core.view_of(radiograph, view)
-        masks = core.masks_for(radiograph, view, labelPath)
+        self.viewSource = "user" if view else "DICOM header"
+        view = rules.normaliseView(view or radiograph.view)
+        if view is None:
+            raise InputError(radiograph.path, "the view (AP, LAT or OBL) is not in the header: choose it")
+        labelPath = labelPath or labels.labelFilesBeside(Path(radiograph.path))
+        if labelPath is None:
+            raise InputError(radiograph.path, f"no masks: give a label file (<stem>{labels.LABELS_SUFFIX})")
+        masks = labels.readLabelFiles(labelPath, radiograph.pixels.shape)
         self._removeCaseNodes(volumeNode)
         self.volumeNode, self.radiograph, self.view = volumeNode, radiograph, view
         self.segmentationNode = self.createSegmentation(masks)
         self.tableNode = self.scene.AddNewNodeByClass(
             "vtkMRMLTableNode", self.scene.GenerateUniqueName(f"{volumeNode.GetName()} LumbarQC"))
         volumeNode.SetAndObserveNodeReferenceID(ROLE_TABLE, self.tableNode.GetID())
-        self._observe()
-        return self.computeRules()
+        return self.segmentationNode
 
     def restoreCase(self, volumeNode):
         """Continue the review of a volume processed before (e.g. after loading a saved scene)."""
@@ -123,8 +137,10 @@ class LumbarQCLogic:
     def _clearCase(self):
         self.volumeNode = self.segmentationNode = self.tableNode = None
         self.radiograph = self.result = self.view = None
+        self.viewSource = ""
         self._observations = []
         self._original = {}
+        self._renaming = False
 
     def _removeCaseNodes(self, volumeNode):
         """Processing a volume again replaces its earlier review nodes."""
@@ -140,17 +156,17 @@ class LumbarQCLogic:
     # ------------------------------------------------------------------ segmentation
 
     def createSegmentation(self, masks: dict):
-        """One segment per structure of the view's label catalogue, in catalogue order, with its name,
-        colour and terminology; `masks` maps segment ids to (rows, cols) masks."""
+        """One segment per structure and per vertebra, with its name, colour and (where a standard
+        concept exists) terminology; `masks` maps segment ids to (rows, cols) masks."""
         node = self.scene.AddNewNodeByClass("vtkMRMLSegmentationNode",
                                             self.scene.GenerateUniqueName(f"{self.volumeNode.GetName()} anatomy"))
         node.SetReferenceImageGeometryParameterFromVolumeNode(self.volumeNode)
         node.CreateDefaultDisplayNodes()
         node.GetDisplayNode().SetOpacity2DFill(0.35)
         node.SetAttribute(mrml.ATTR + "view", self.view)
-        for entry in core.catalogue(self.view, masks):
-            mrml.addSegment(node, entry["id"], entry["name"], entry["color"], masks[entry["id"]], self.volumeNode,
-                            entry.get("terminology"))
+        for sid, mask in masks.items():
+            shown = labels.segmentDisplay(sid)
+            mrml.addSegment(node, sid, shown["name"], shown["color"], mask, self.volumeNode, shown.get("terminology"))
         self.volumeNode.SetAndObserveNodeReferenceID(ROLE_SEGMENTATION, node.GetID())
         self.segmentationNode = node
         self._original = masks
@@ -167,6 +183,21 @@ class LumbarQCLogic:
     def currentMasks(self) -> dict:
         """{segment id: mask} as the segmentation is now (after any Segment Editor edits)."""
         return {sid: self.segmentMask(sid) for sid in self.segmentIds()}
+
+    def currentSegments(self) -> list[tuple]:
+        """[(segment id, name, level the reviewer gave or None, mask, imported)]: a vertebra's name is
+        passed as its level only when a person set it (a name the rules gave is theirs to revise)."""
+        segmentation = self.segmentationNode.GetSegmentation()
+        result = []
+        for sid, mask in self.currentMasks().items():
+            segment = segmentation.GetSegment(sid)
+            name = segment.GetName()
+            autoName = vtk.reference("")
+            if not segment.GetTag(AUTO_NAME_TAG, autoName):
+                autoName = None
+            userLevel = name if name in LEVELS and name != str(autoName) else None
+            result.append((sid, name, userLevel, mask, sid in self._original))
+        return result
 
     def setSegmentMask(self, segmentId: str, mask: np.ndarray):
         """Replace a segment's pixels as a Segment Editor effect does (the rules re-run from the event)."""
@@ -198,17 +229,38 @@ class LumbarQCLogic:
     # ------------------------------------------------------------------ rules
 
     def computeRules(self):
-        """Run the rules of the profile on the segmentation as it is now; update the table."""
-        self.result = core.evaluate(self.currentMasks(), self.radiograph, self.view, self.profile)
-        mrml.writeTable(self.tableNode, TABLE_COLUMNS, resultRows(self.result.to_dict()))
+        """Run the rules of the profile on the segmentation as it is now; update the table and name
+        the vertebra segments by the levels the rules identified."""
+        self.result = rules.evaluate(self.currentSegments(), self.radiograph, self.view, self.profile)
+        report = self.result.to_dict()
+        mrml.writeTable(self.tableNode, TABLE_COLUMNS, resultRows(report))
+        self._nameVertebrae(report.get("vertebrae", []))
         return self.result
+
+    def _nameVertebrae(self, vertebrae: list[dict]):
+        segmentation = self.segmentationNode.GetSegmentation()
+        self._renaming = True
+        try:
+            for entry in vertebrae:
+                x, y = (int(round(v)) for v in entry["centroid"])
+                for sid in self.segmentIds():
+                    if sid.startswith(labels.VERTEBRA_PREFIX) and self.segmentMask(sid)[y, x]:
+                        shown = labels.segmentDisplay(sid, entry["label"])
+                        segment = segmentation.GetSegment(sid)
+                        if segment.GetName() != shown["name"]:
+                            segment.SetName(shown["name"])
+                            segment.SetTag(AUTO_NAME_TAG, shown["name"])
+                            segment.SetTerminology(shown.get("terminology", ""))
+        finally:
+            self._renaming = False
 
     def _observe(self):
         self._observations = [self.segmentationNode.AddObserver(event, self._onSegmentationModified)
                               for event in SEGMENT_EVENTS]
 
     def _onSegmentationModified(self, caller, event):
-        self.computeRules()
+        if not self._renaming:
+            self.computeRules()
 
     def cleanup(self):
         if self.segmentationNode is not None:
@@ -235,7 +287,7 @@ class LumbarQCLogic:
 
     def report(self) -> dict:
         report = self.result.to_dict()
-        report.update(core.source_report(self.radiograph, self.view), models=[],
+        report.update(source=source_report(self.radiograph, Path(self.radiograph.path), self.viewSource), models=[],
                       software={"name": "radiographqc", "version": __version__, "module": "LumbarQC"},
                       created=_now(), review={"by": self.userName, "changes": self.changes()})
         return report
@@ -244,9 +296,8 @@ class LumbarQCLogic:
         """<stem>.json and <stem>.html with the same writers as the command line."""
         report = self.report()
         stem = Path(self.radiograph.path).name.split(".")[0] or self.volumeNode.GetName()
-        png = core.overlay(self.radiograph, self.currentMasks(), report)
         folder = Path(folder)
-        return (write_json(report, folder / f"{stem}.json"), write_html(report, png, folder / f"{stem}.html"))
+        return (write_json(report, folder / f"{stem}.json"), write_html(report, None, folder / f"{stem}.html"))
 
     def exportTrainingData(self, folder, userName=None) -> dict:
         """Image + corrected label map as `radiographqc train` reads them, and <stem>.provenance.json:
@@ -260,18 +311,19 @@ class LumbarQCLogic:
         stem = source.name.split(".")[0]
         image = folder / f"{stem}{source.suffix.lower() or '.dcm'}"
         shutil.copyfile(source, image)
-        labels = core.write_labels(folder, stem, self.currentMasks(), self.view)
+        labelPath = labels.writeLabelFiles(folder, stem, self.currentMasks())
         provenance = {"who": userName or self.userName, "when": _now(),
-                      "tool": f"LumbarQC (radiographqc {__version__})", "image": image.name, "labels": labels.name,
+                      "tool": f"LumbarQC (radiographqc {__version__})", "image": image.name, "labels": labelPath.name,
                       "source": str(source), "view": self.view, "changes": self.changes(),
                       "criteria_profile": {"name": self.profile.get("name"), "version": self.profile.get("version")}}
-        return {"image": image, "labels": labels,
+        return {"image": image, "labels": labelPath,
                 "provenance": write_json(provenance, folder / f"{stem}.provenance.json")}
 
-    def createBatchRunner(self, inputs, outDir, labels=None, spacingMm=None) -> BatchRunner:
+    def createBatchRunner(self, inputs, outDir, labelFolder=None, spacingMm=None) -> BatchRunner:
         """A batch over files and folders (searched recursively) with the current profile."""
-        process = core.batch_process(self.profile, labels, spacingMm)
-        return BatchRunner(expand_inputs(inputs, core.LABEL_SUFFIX), process, outDir)
+        process = rules.batchProcess(self.profile, labelFolder, spacingMm)
+        files = [f for f in expand_inputs(inputs) if not f.name.endswith(labels.LABEL_IMAGE_SUFFIXES)]
+        return BatchRunner(files, process, outDir)
 
 
 def _now() -> str:

@@ -2,8 +2,10 @@
 
     python Resources/Samples/regenerate.py [--out Resources/Samples]
 
-wrist/:  AP and LAT, one routine and one clearly mispositioned image per view, each with
-         <stem>.keypoints.json (read by `radiographqc wrist`) and <stem>.truth.json.
+wrist/:  AP and LAT, one routine and one clearly mispositioned image per view, each with a lead
+         L/R marker (cut by the field edge in wrist_ap_tilted, which also has a foreign body),
+         <stem>.keypoints.json (read by `radiographqc wrist`) and <stem>.truth.json (marker
+         letter and box; no label PNGs here, so the folder holds only images for the wrist QC).
 lumbar/: AP, LAT and OBL, one routine and one mispositioned image per view, each with the label
          masks (<stem>.labels.png + .labels.json), vertebra instances (<stem>.vertebrae.png) and
          <stem>.truth.json.
@@ -22,19 +24,22 @@ from radiographqc.simulate.generate import simulate_case
 from radiographqc.simulate.output import write_case
 
 LONG_SIDE = 512
-# (folder, stem, body, view, preset, failed task or None, seed, index, photometric MONOCHROME1?)
+# (folder, stem, body, view, preset, failed task or None, seed, index, MONOCHROME1?, artefact?)
+# Every wrist sample carries its lead L/R marker; one also a foreign body.
 SAMPLES = (
-    ("wrist", "wrist_ap_routine", "wrist", "AP", "routine", None, 2, 0, False),
-    ("wrist", "wrist_ap_tilted", "wrist", "AP", "mispositioned", "AP3", 2, 1, True),
-    ("wrist", "wrist_lat_routine", "wrist", "LAT", "routine", None, 2, 0, False),
-    ("wrist", "wrist_lat_rotated", "wrist", "LAT", "mispositioned", "LAT1", 2, 1, False),
-    ("lumbar", "lumbar_ap_routine", "lumbar", "AP", "routine", None, 2, 0, False),
-    ("lumbar", "lumbar_ap_rotated", "lumbar", "AP", "mispositioned", "rotation", 2, 1, False),
-    ("lumbar", "lumbar_lat_routine", "lumbar", "LAT", "routine", None, 2, 0, True),
-    ("lumbar", "lumbar_lat_too_long", "lumbar", "LAT", "mispositioned", "field_too_long", 2, 1,
+    ("wrist", "wrist_ap_routine", "wrist", "AP", "routine", None, 11, 0, False, False),
+    ("wrist", "wrist_ap_tilted", "wrist", "AP", "mispositioned", "AP3", 2, 1, True, True),
+    ("wrist", "wrist_lat_routine", "wrist", "LAT", "routine", None, 13, 0, False, False),
+    ("wrist", "wrist_lat_rotated", "wrist", "LAT", "mispositioned", "LAT1", 2, 1, False, False),
+    ("lumbar", "lumbar_ap_routine", "lumbar", "AP", "routine", None, 2, 0, False, False),
+    ("lumbar", "lumbar_ap_rotated", "lumbar", "AP", "mispositioned", "rotation", 2, 1, False,
      False),
-    ("lumbar", "lumbar_obl_routine", "lumbar", "OBL", "routine", None, 2, 0, False),
-    ("lumbar", "lumbar_obl_rotated", "lumbar", "OBL", "mispositioned", "rotation", 2, 1, False),
+    ("lumbar", "lumbar_lat_routine", "lumbar", "LAT", "routine", None, 2, 0, True, False),
+    ("lumbar", "lumbar_lat_too_long", "lumbar", "LAT", "mispositioned", "field_too_long", 2, 1,
+     False, False),
+    ("lumbar", "lumbar_obl_routine", "lumbar", "OBL", "routine", None, 2, 0, False, False),
+    ("lumbar", "lumbar_obl_rotated", "lumbar", "OBL", "mispositioned", "rotation", 2, 1, False,
+     False),
 )
 
 
@@ -44,9 +49,10 @@ def regenerate(out: Path) -> list[Path]:
     for folder in ("wrist", "lumbar"):
         shutil.rmtree(out / folder, ignore_errors=True)
         (out / folder).mkdir(parents=True)
-    for folder, stem, body, view, preset, task, seed, index, mono1 in SAMPLES:
+    for folder, stem, body, view, preset, task, seed, index, mono1, artefact in SAMPLES:
+        rates = (1.0 if artefact else 0.0, 1.0) if body == "wrist" else (0.0, 0.0)
         case, file_rng = simulate_case(body, view, preset, seed, index, long_side=LONG_SIDE,
-                                       task=task)
+                                       task=task, artefact_rate=rates[0], marker_rate=rates[1])
         truth = write_case(case, out / folder, stem, index, seed, file_rng, incomplete_rate=0.0,
                            monochrome1_rate=1.0 if mono1 else 0.0,
                            transfer_syntax=JPEG2000Lossless)

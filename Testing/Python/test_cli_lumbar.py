@@ -6,7 +6,7 @@ import numpy as np
 
 from radiographqc.cli import main
 from radiographqc.dicom_write import write_dx
-from radiographqc.lumbar.mask_io import read_masks, write_masks
+from radiographqc.label_io import read_masks, write_label_files
 
 ROWS, COLS = 400, 200
 LEVELS = ["T10", "T11", "T12", "L1", "L2", "L3", "L4", "L5"]
@@ -34,7 +34,7 @@ def an_ap_case(folder, stem, n_levels):
     l3 = instances == ids["L3"]
     pelvis = np.zeros_like(bodies)
     pelvis[ROWS - 40:, :] = True
-    write_masks(folder / f"{stem}.labels.json", {"vertebrae": bodies, "L3": l3, "L3_double_contour": np.zeros_like(l3),
+    write_label_files(folder / f"{stem}.labels.json", {"vertebrae": bodies, "L3": l3, "L3_double_contour": np.zeros_like(l3),
                                                 "spinous_processes": spinous, "pelvis": pelvis, "sacrum": sacrum},
                 "AP", instances, ids)
 
@@ -65,7 +65,7 @@ def test_a_folder_is_checked_rule_by_rule_and_a_broken_label_file_is_reported(tm
 def test_label_files_round_trip_with_levels_and_overlapping_structures(tmp_path):
     instances, ids, sacrum = a_spine(7)
     bodies = instances > 0
-    write_masks(tmp_path / "x.labels.json", {"vertebrae": bodies, "L3": instances == ids["L3"], "sacrum": sacrum},
+    write_label_files(tmp_path / "x.labels.json", {"vertebrae": bodies, "L3": instances == ids["L3"], "sacrum": sacrum},
                 "LAT", instances, ids)
     masks = read_masks(tmp_path / "x.labels.json")
     assert masks.view == "LAT"

@@ -152,3 +152,58 @@ def test_bundled_hand_model_finds_the_landmarks_of_a_valid_image():
     # fingers (21-36) are what this model version locates reliably; see its manifest's metrics
     assert np.median(errors_mm[21:]) < 1.5 and np.max(errors_mm[21:]) < 5.0
     assert confidence.min() >= 0.0 and confidence.max() <= 1.0
+
+
+SAMPLES = Path(__file__).resolve().parents[2] / "Resources" / "Samples" / "wrist"
+
+
+def sample_truth(stem):
+    return json.loads((SAMPLES / f"{stem}.keypoints.json").read_text())["points"]
+
+
+@pytest.mark.parametrize("stem, model_id, tolerance_mm", [
+    ("wrist_ap_routine", "wrist-ap-3", 3.0),
+    ("wrist_lat_routine", "wrist-lat-5", 3.0)])
+def test_bundled_wrist_models_find_the_keypoints_of_a_simulated_sample(stem, model_id, tolerance_mm):
+    from radiographqc.dicom_io import read_radiograph
+
+    radiograph = read_radiograph(SAMPLES / f"{stem}.dcm")
+    found = ModelRegistry().load(model_id).predict(radiograph.pixels)
+    for name, xy in sample_truth(stem).items():
+        assert found[name].present and 0.0 <= found[name].confidence <= 1.0
+        error_mm = np.hypot(*np.subtract(found[name].xy, xy)) * radiograph.spacing.row_mm
+        assert error_mm < tolerance_mm, (name, error_mm)
+
+
+def test_wrist_pipeline_takes_keypoints_from_the_model_when_no_keypoint_file_exists(tmp_path):
+    import shutil
+
+    from radiographqc.profile import load_profile
+    from radiographqc.wrist.pipeline import WristPipeline
+
+    image = tmp_path / "wrist_ap_routine.dcm"
+    shutil.copy(SAMPLES / image.name, image)
+    report = WristPipeline(load_profile("wrist")).assess(image).report
+    manifest = ModelRegistry().manifests()["wrist-ap-3"]
+    assert report["models"] == [{"id": "wrist-ap-3", "version": manifest["version"],
+                                 "sha256": manifest["sha256"]}]
+    truth = sample_truth("wrist_ap_routine")
+    for name in ("P2", "P3"):
+        point = report["keypoints"][name]
+        assert point["source"] == "model" and point["present"]
+        assert np.hypot(*np.subtract(point["xy"], truth[name])) < 10.0   # pixels of the input
+    shutil.copy(SAMPLES / "wrist_ap_routine.keypoints.json", tmp_path)   # a reviewer's file wins
+    report = WristPipeline(load_profile("wrist")).assess(image).report
+    assert report["models"] == [] and report["keypoints"]["P2"]["source"] == "file"
+    assert report["keypoints"]["P2"]["xy"] == truth["P2"]
+
+
+def test_keypoint_detector_refuses_an_image_of_unknown_view():
+    from types import SimpleNamespace
+
+    from radiographqc.errors import InputError
+    from radiographqc.wrist.pipeline import KeypointDetector
+
+    image = SimpleNamespace(view=None, pixels=np.zeros((8, 8), np.float32))
+    with pytest.raises(InputError, match="keypoint models need an AP or LAT view"):
+        KeypointDetector().detect(image, Path("x.dcm"))

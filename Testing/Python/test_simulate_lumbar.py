@@ -19,19 +19,34 @@ def _lumbar(**kw):
 
 @pytest.mark.parametrize("view", ["AP", "LAT", "OBL"])
 def test_every_label_of_the_spec_is_segmented_in_its_view(view):
-    case = _lumbar(view=view)
+    case = _lumbar(view=view, tilt_deg=10.0)   # tilted: the L3 endplates show a double contour
     for label in SPEC_LABELS[view]:
         assert case.masks[label].any(), label
     assert case.truth["qc"]["vertebra_count"] == 7      # T11..L5
-    assert set(np.unique(case.instances)) == set(range(8))
+    levels = ["T11", "T12", "L1", "L2", "L3", "L4", "L5"]
+    assert case.truth["qc"]["visible_levels"] == levels
+    ids = {case.truth["vertebrae"][n]["id"] for n in levels}
+    assert ids <= set(np.unique(case.instances))
 
 
 def test_l3_double_contour_grows_when_the_beam_is_tilted_against_the_endplates():
     ratios = [_lumbar(view="AP", tilt_deg=t, pixel_mm=0.8).truth["qc"]["L3_double_contour_ratio"]
-              for t in (-4.0, 6.0, 16.0)]
-    # with the default lordosis L3 is turned 4 degrees, so tilt -4 brings its endplates parallel
-    # to the central ray (what remains is the pixel-wide edge-on rim)
-    assert ratios[0] < 0.06 and ratios[0] < ratios[1] < ratios[2] and ratios[2] > 0.21
+              for t in (0.0, 6.0, 16.0)]
+    # a centred, untilted beam sees the L3 endplates edge-on: no double contour
+    assert ratios[0] < 0.02 and ratios[0] < ratios[1] < ratios[2] and ratios[2] > 0.21
+
+
+def test_field_edge_between_t10_and_t11_shows_seven_vertebrae_and_a_longer_field_more():
+    assert _lumbar(view="AP", top_level="T10").truth["qc"]["vertebra_count"] == 8
+    assert _lumbar(view="AP", top_level="T9").truth["qc"]["vertebra_count"] == 9
+
+
+@pytest.mark.parametrize("rotation, inside", [(0.0, True), (15.0, False), (-15.0, False)])
+def test_scottie_dog_front_leg_sits_at_a_third_of_the_bodies_only_at_45_degrees(rotation, inside):
+    qc = _lumbar(view="OBL", rotation_deg=rotation, pixel_mm=1.0).truth["qc"]
+    assert (0.265 <= qc["iap_position_fraction"] <= 0.365) is inside
+    if inside:
+        assert qc["pedicle_position_fraction"] == pytest.approx(0.45, abs=0.05)
 
 
 def test_axial_rotation_moves_the_spinous_processes_off_the_midline():

@@ -11,7 +11,7 @@ from ..errors import InputError
 from ..report.overlay import draw_lumbar
 from ..wrist.pipeline import source_report
 from .labels import VIEWS
-from .mask_io import find_label_file, read_masks
+from ..label_io import find_label_file, read_masks
 from .rules import evaluate_lumbar
 
 

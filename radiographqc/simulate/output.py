@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
 from .. import __version__
 from ..dicom_write import write_dx
+from ..label_io import LABELS_SUFFIX, write_label_files
 
 # The 17 header items of the wrist score, as DICOM keywords (spacing is the 17th, handled apart).
 HEADER_ITEMS = ("PatientID", "PatientName", "PatientSex", "PatientBirthDate", "PatientAge",
@@ -49,11 +49,11 @@ def _header(case, index: int, seed: int, rng) -> dict:
 
 def write_case(case, out_dir, stem: str, index: int, seed: int, rng, *,
                incomplete_rate: float = 0.2, monochrome1_rate: float = 0.3,
-               transfer_syntax=ExplicitVRLittleEndian, write_masks: bool = True) -> dict:
+               transfer_syntax=ExplicitVRLittleEndian, with_masks: bool = True) -> dict:
     """Write all files of one case; returns the truth dict as written.
 
     `transfer_syntax`: any of dicom_write.WRITABLE_TRANSFER_SYNTAXES (e.g. RLE Lossless).
-    `write_masks`: False leaves out the label PNGs (the truth JSON still has marker boxes)."""
+    `with_masks`: False leaves out the label PNGs (the truth JSON still has marker boxes)."""
     out_dir = Path(out_dir)
     truth = case.truth
     header = _header(case, index, seed, rng)
@@ -83,12 +83,10 @@ def write_case(case, out_dir, stem: str, index: int, seed: int, rng, *,
     if case.keypoints:
         (out_dir / f"{stem}.keypoints.json").write_text(
             json.dumps({"view": truth["view"], "points": case.keypoints}, indent=1) + "\n")
-    if case.masks and write_masks:
-        truth["labels"] = _write_labels(case.masks, out_dir, stem)
-    if case.instances is not None:
-        Image.fromarray(case.instances).save(out_dir / f"{stem}.vertebrae.png")
-        truth["vertebra_instances"] = {"file": f"{stem}.vertebrae.png",
-                                       "ids": {n: v["id"] for n, v in truth["vertebrae"].items()}}
+    if case.masks and with_masks:
+        ids = {n: v["id"] for n, v in truth.get("vertebrae", {}).items()}
+        write_label_files(out_dir / f"{stem}{LABELS_SUFFIX}", case.masks, truth["view"], case.instances, ids)
+        truth["labels"] = f"{stem}{LABELS_SUFFIX}"
     (out_dir / f"{stem}.truth.json").write_text(json.dumps(_plain(truth), indent=1) + "\n")
     return truth
 
@@ -102,25 +100,6 @@ def _view_position(truth) -> str:
     if truth["body"] == "wrist":
         return "PA"
     return truth["view"]
-
-
-def _write_labels(masks: dict, out_dir: Path, stem: str) -> dict:
-    """Label masks can overlap (L3 lies inside 'vertebrae'), so each label gets one bit of a
-    16-bit PNG; the table maps label name -> bit value."""
-    names = sorted(masks)
-    if len(names) > 16:
-        raise ValueError(f"{len(names)} labels do not fit in 16 bits")
-    shape = next(iter(masks.values())).shape
-    packed = np.zeros(shape, np.uint16)
-    table = {}
-    for bit, name in enumerate(names):
-        packed |= (masks[name].astype(np.uint16) << bit)
-        table[name] = 1 << bit
-    Image.fromarray(packed).save(out_dir / f"{stem}.labels.png")
-    (out_dir / f"{stem}.labels.json").write_text(json.dumps(
-        {"image": f"{stem}.labels.png", "encoding": "bit flags: pixel & value != 0",
-         "labels": table}, indent=1) + "\n")
-    return {"file": f"{stem}.labels.png", "table": f"{stem}.labels.json", "bits": table}
 
 
 def _plain(value):

@@ -237,8 +237,10 @@ def save_samples(path, samples):
 
 
 def load_samples(path):
-    with np.load(path) as data:
-        return [SegSample(data["image"][i].astype(np.float32) / 255.0, data["labels"][i],
-                          data["labelled"][i], str(data["view"][i]), str(data["source"][i]),
-                          str(data["name"][i])) for i in range(len(data["name"]))]
+    with np.load(path) as data:      # each data[key] decompresses the whole array: read once
+        arrays = {key: data[key] for key in ("image", "labels", "labelled", "view", "source",
+                                             "name")}
+    return [SegSample(arrays["image"][i].astype(np.float32) / 255.0, arrays["labels"][i],
+                      arrays["labelled"][i], str(arrays["view"][i]), str(arrays["source"][i]),
+                      str(arrays["name"][i])) for i in range(len(arrays["name"]))]
 

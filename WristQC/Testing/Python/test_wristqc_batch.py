@@ -1,7 +1,7 @@
 """The step-wise batch runner the WristQC widget drives from a timer: progress, cancel, bad files."""
 import csv
 
-from conftest import write_wrist_dicom
+from wristqc_testdata import write_wrist_dicom
 from test_wristqc_logic import GOOD_AP, keypoints
 
 

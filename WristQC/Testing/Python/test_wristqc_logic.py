@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import vtk
 
-from conftest import COL_MM, COLS, ROW_MM, ROWS, write_wrist_dicom
+from wristqc_testdata import COL_MM, COLS, ROW_MM, ROWS, write_wrist_dicom
 
 # A well-positioned AP layout on the 12 cm x 10 cm test image: the styloid midpoint (239.5, 299.5) is
 # 4 cm above the lower edge and horizontally centred; P2 and P3 are 4 cm from their side edges.

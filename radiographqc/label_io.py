@@ -1,4 +1,4 @@
-"""Lumbar label files: what the simulator writes, the Slicer module exports and `--masks` reads.
+"""Label files (masks): what the simulator writes, the Slicer modules export and `--masks` reads.
 
 `<stem>.labels.png` is a 16-bit image with one bit per structure (structures overlap: L3 lies inside
 the vertebral bodies), `<stem>.labels.json` maps structure name -> bit value and names the view;
@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ..errors import InputError
-from .masks import LumbarMasks, masks_from_channels
+from .errors import InputError
+from .lumbar.masks import LumbarMasks, masks_from_channels
 
 LABELS_SUFFIX = ".labels.json"
 
@@ -65,7 +65,7 @@ def read_masks(path, view: str | None = None, shape=None) -> LumbarMasks:
         raise InputError(path, str(exc)) from None
 
 
-def write_masks(path, masks: dict[str, np.ndarray], view: str, instances: np.ndarray | None = None,
+def write_label_files(path, masks: dict[str, np.ndarray], view: str, instances: np.ndarray | None = None,
                 instance_ids: dict[str, int] | None = None) -> Path:
     """Write `<stem>.labels.json` + PNGs; the inverse of read_masks (used for annotators' exports)."""
     path = Path(path)

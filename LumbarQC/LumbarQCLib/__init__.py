@@ -1,0 +1,1 @@
+"""Slicer-side logic of the LumbarQC module (no Qt): see logic.LumbarQCLogic."""

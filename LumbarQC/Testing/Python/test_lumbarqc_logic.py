@@ -1,0 +1,183 @@
+"""LumbarQC logic against a real MRML scene (slicer-core): segments, rules, edits, export, save."""
+import csv
+import json
+
+import numpy as np
+import pytest
+import vtk
+
+from lumbarqc_testdata import copy_case
+
+
+
+def truth(image):
+    """The simulator's ground truth of a sample: {level: instance id} and its QC measurements."""
+    data = json.loads(image.with_name(image.name.replace(".dcm", ".truth.json")).read_text())
+    return data["vertebra_instances"]["ids"], data["qc"]
+
+
+def rows(logic):
+    from WristQCLib import mrml
+
+    return {row["id"]: row for row in mrml.readTable(logic.tableNode)}
+
+
+def count_profile(tmp_path, expected):
+    """A department profile expecting `expected` vertebral bodies ending at L5."""
+    path = tmp_path / f"count{expected}.json"
+    path.write_text(json.dumps({"name": f"count{expected}", "rules": {"vertebra_count": {"expected": expected}}}))
+    return path
+
+
+def test_label_files_become_named_coloured_segments_with_terminology_and_levels(lumbar_logic, lumbar_ap):
+    from radiographqc.lumbar import STRUCTURES
+
+    ids, qc = truth(lumbar_ap)
+    lumbar_logic.process(lumbar_logic.loadRadiograph(lumbar_ap))
+    segmentation = lumbar_logic.segmentationNode.GetSegmentation()
+    names = {sid: segmentation.GetSegment(sid).GetName() for sid in lumbar_logic.segmentIds()}
+    assert [names[f"vertebra_{ids[level]}"] for level in qc["visible_levels"]] == qc["visible_levels"]
+    assert names["L3_double_contour"] == "L3 double contour" and names["pelvis"] == "pelvis"
+    assert segmentation.GetSegment("pelvis").GetColor() == pytest.approx(
+        [c / 255 for c in STRUCTURES["pelvis"].colour])
+    assert "^54735007^Sacrum" in segmentation.GetSegment("sacrum").GetTerminology()
+    assert "^36470004^L3 vertebra" in segmentation.GetSegment(f"vertebra_{ids['L3']}").GetTerminology()
+    # no DICOM code for the foramina: Slicer's generic default ("Tissue") stays, no code is invented
+    assert "^85756007^Tissue~SCT^85756007^Tissue" in segmentation.GetSegment("foramina").GetTerminology()
+
+
+def test_segments_hold_exactly_the_masks_of_the_label_files(lumbar_logic, lumbar_ap):
+    from LumbarQCLib import labels
+
+    lumbar_logic.loadCase(lumbar_logic.loadRadiograph(lumbar_ap))
+    shape = lumbar_logic.radiograph.pixels.shape
+    expected = labels.readLabelFiles(lumbar_ap.with_name("lumbar_ap_routine.labels.png"), shape)
+    current = lumbar_logic.currentMasks()
+    assert current.keys() == expected.keys()
+    assert all(np.array_equal(current[sid], expected[sid]) for sid in expected)
+
+
+def test_the_rules_table_matches_the_package_rules_on_the_label_files(lumbar_logic, lumbar_ap):
+    from PIL import Image
+
+    from radiographqc.dicom_io import read_radiograph
+    from radiographqc.lumbar import evaluate_lumbar, masks_from_channels
+
+    result = lumbar_logic.process(lumbar_logic.loadRadiograph(lumbar_ap))
+    table = json.loads(lumbar_ap.with_name("lumbar_ap_routine.labels.json").read_text())["labels"]
+    bits = np.asarray(Image.open(lumbar_ap.with_name("lumbar_ap_routine.labels.png"))).astype(int)
+    instances = np.asarray(Image.open(lumbar_ap.with_name("lumbar_ap_routine.vertebrae.png")))
+    channels = {name: (bits & value) != 0 for name, value in table.items() if name != "vertebrae"}
+    radiograph = read_radiograph(lumbar_ap)
+    direct = evaluate_lumbar(masks_from_channels("AP", channels, instances), radiograph.pixels,
+                             lumbar_logic.profile, radiograph.spacing)
+    assert [(r.id, r.value, r.passed) for r in result.rules] == [(r.id, r.value, r.passed) for r in direct.rules]
+    table_rows = rows(lumbar_logic)
+    assert table_rows["vertebra_count"]["value"] == str(truth(lumbar_ap)[1]["vertebra_count"])
+    assert table_rows["verdict"]["result"] == ("QUALIFIED" if direct.qualified else "UNQUALIFIED")
+
+
+def test_editing_the_l3_double_contour_segment_reruns_the_rules_and_flips_the_verdict(lumbar_logic, lumbar_ap,
+                                                                                      tmp_path):
+    lumbar_logic.setProfile(count_profile(tmp_path, truth(lumbar_ap)[1]["vertebra_count"]))
+    lumbar_logic.process(lumbar_logic.loadRadiograph(lumbar_ap))
+    assert rows(lumbar_logic)["verdict"]["result"] == "QUALIFIED"
+    l3, double = lumbar_logic.segmentMask("L3"), lumbar_logic.segmentMask("L3_double_contour")
+    # Paint the upper third of L3 into the double contour, as a Segment Editor paint stroke would.
+    top, bottom = np.flatnonzero(l3.any(axis=1))[[0, -1]]
+    grown = double | (l3 & (np.arange(l3.shape[0])[:, None] < top + (bottom - top) / 3))
+    expected = (grown & l3).sum() / l3.sum()
+    assert expected > 0.21
+    updates = []
+    lumbar_logic.tableNode.AddObserver(vtk.vtkCommand.ModifiedEvent, lambda *a: updates.append(1))
+    lumbar_logic.setSegmentMask("L3_double_contour", grown)           # no explicit re-run: the event does it
+    assert updates
+    rule = {r.id: r for r in lumbar_logic.result.rules}["l3_double_contour"]
+    assert rule.value == pytest.approx(expected, abs=1e-6) and rule.passed is False
+    table_rows = rows(lumbar_logic)
+    assert table_rows["l3_double_contour"]["result"] == "FAIL"
+    assert table_rows["verdict"]["result"] == "UNQUALIFIED" and "l3_double_contour" in table_rows["verdict"]["explanation"]
+    lumbar_logic.setSegmentMask("L3_double_contour", double)
+    assert rows(lumbar_logic)["verdict"]["result"] == "QUALIFIED"
+
+
+def test_removing_a_vertebra_segment_changes_the_count(lumbar_logic, lumbar_ap, tmp_path):
+    ids, qc = truth(lumbar_ap)
+    lumbar_logic.setProfile(count_profile(tmp_path, qc["vertebra_count"]))
+    lumbar_logic.process(lumbar_logic.loadRadiograph(lumbar_ap))
+    top = qc["visible_levels"][0]
+    lumbar_logic.segmentationNode.GetSegmentation().RemoveSegment(f"vertebra_{ids[top]}")   # the reviewer deletes it
+    count = {r.id: r for r in lumbar_logic.result.rules}["vertebra_count"]
+    assert count.value == qc["vertebra_count"] - 1 and count.passed is False
+    assert rows(lumbar_logic)["vertebra_count"]["value"] == str(qc["vertebra_count"] - 1)
+
+
+def test_switching_the_criteria_profile_reruns_the_rules(lumbar_logic, lumbar_ap, tmp_path):
+    count = truth(lumbar_ap)[1]["vertebra_count"]
+    lumbar_logic.setProfile(count_profile(tmp_path, count + 1))
+    lumbar_logic.process(lumbar_logic.loadRadiograph(lumbar_ap))
+    assert rows(lumbar_logic)["vertebra_count"]["result"] == "FAIL"
+    lumbar_logic.setProfile(count_profile(tmp_path, count))
+    assert rows(lumbar_logic)["vertebra_count"]["result"] == "pass" and lumbar_logic.result.qualified
+
+
+def test_training_export_reimports_with_the_edit_and_its_provenance(lumbar_logic, lumbar_ap, tmp_path):
+    from LumbarQCLib import labels
+
+    lumbar_logic.process(lumbar_logic.loadRadiograph(lumbar_ap))
+    double = lumbar_logic.segmentMask("L3_double_contour")
+    grown = double | lumbar_logic.segmentMask("L3")
+    lumbar_logic.setSegmentMask("L3_double_contour", grown)
+    paths = lumbar_logic.exportTrainingData(tmp_path / "train", userName="dr.who")
+    assert paths["image"].read_bytes() == lumbar_ap.read_bytes()
+    reread = labels.readLabelFiles(paths["labels"], grown.shape)
+    current = lumbar_logic.currentMasks()
+    assert reread.keys() == current.keys() and all(np.array_equal(reread[k], current[k]) for k in current)
+    provenance = json.loads(paths["provenance"].read_text())
+    assert provenance["who"] == "dr.who" and provenance["view"] == "AP"
+    (change,) = provenance["changes"]
+    assert change["segment"] == "L3_double_contour" and change["pixels_removed"] == 0
+    assert change["pixels_added"] == int((grown & ~double).sum()) > 0
+
+
+def test_a_scene_saved_as_mrb_loads_back_with_segmentation_and_rules_and_the_review_goes_on(
+        lumbar_logic, lumbar_ap, tmp_path, slicer_module):
+    from conftest_slicer import build_scene
+    from LumbarQCLib.logic import LumbarQCLogic
+    from WristQCLib import mrml
+
+    volume = lumbar_logic.loadRadiograph(lumbar_ap)
+    lumbar_logic.process(volume)
+    grown = lumbar_logic.segmentMask("L3_double_contour") | lumbar_logic.segmentMask("L3")
+    lumbar_logic.setSegmentMask("L3_double_contour", grown)
+    saved = mrml.readTable(lumbar_logic.tableNode)
+    mrb = tmp_path / "review.mrb"
+    assert lumbar_logic.scene.WriteToMRB(str(mrb))
+
+    scene, *_ = build_scene(slicer_module, tmp_path / "cache2")
+    assert scene.ReadFromMRB(str(mrb))
+    loaded = scene.GetFirstNodeByName(volume.GetName())
+    assert mrml.readTable(loaded.GetNodeReference("RadiographQC.results")) == saved
+    restored = LumbarQCLogic(scene, userName="tester")
+    restored.restoreCase(loaded)
+    assert mrml.readTable(restored.tableNode) == saved
+    assert np.array_equal(restored.segmentMask("L3_double_contour"), grown)
+    assert [c["segment"] for c in restored.changes()] == ["L3_double_contour"]
+    restored.cleanup()
+
+
+def test_the_batch_runs_a_folder_step_by_step_and_reports_a_bad_file(lumbar_logic, tmp_path):
+    folder = tmp_path / "study"
+    copy_case("lumbar_ap_routine", folder)
+    copy_case("lumbar_lat_routine", folder)
+    (folder / "broken.dcm").write_bytes(b"no dicom")
+    runner = lumbar_logic.createBatchRunner([folder], tmp_path / "out")
+    steps = []
+    runner.run(steps.append)
+    assert [(s.path.name, s.error is None) for s in steps] == [
+        ("broken.dcm", False), ("lumbar_ap_routine.dcm", True), ("lumbar_lat_routine.dcm", True)]
+    assert [round(s.progress, 3) for s in steps] == [0.333, 0.667, 1.0]
+    with open(runner.summaryPath, newline="") as handle:
+        summary = list(csv.DictReader(handle))
+    assert [r["status"] for r in summary] == ["error", "ok", "ok"]
+    assert summary[1]["module"] == "lumbar" and summary[1]["qualified"] in ("True", "False")

@@ -1,0 +1,144 @@
+"""Lumbar segmentation: Dice, instance post-processing, letterbox inversion, bundled model."""
+
+import shutil
+
+import numpy as np
+import pytest
+
+from radiographqc.errors import ModelError
+from radiographqc.metrics import dice
+from radiographqc.models import (Letterbox, ModelRegistry, SegmentationModel, default_models_dir,
+                                 l3_instance, upsample_to_image, vertebra_instances)
+from radiographqc.train.seg_data import (CHANNELS, pack_channels, quad_instances,
+                                         separation_mask, unpack_channels)
+
+MODEL_ID = "lumbar-seg"
+
+
+def test_dice_of_hand_computed_masks():
+    pred = np.zeros((4, 4), bool)
+    truth = np.zeros((4, 4), bool)
+    pred[0:2, 0:2] = True          # 4 pixels
+    truth[1:2, 0:4] = True         # 4 pixels, 2 shared with pred
+    assert dice(pred, truth) == pytest.approx(2 * 2 / 8)
+    assert dice(pred, pred) == 1.0
+    assert dice(pred, ~pred) == 0.0
+
+
+def test_dice_is_one_when_both_masks_are_empty_and_refuses_other_shapes():
+    assert dice(np.zeros((3, 3), bool), np.zeros((3, 3), bool)) == 1.0
+    with pytest.raises(ValueError):
+        dice(np.zeros((3, 3), bool), np.zeros((3, 4), bool))
+
+
+def test_channels_pack_into_bits_and_back():
+    rng = np.random.default_rng(0)
+    masks = {name: rng.random((5, 6)) > 0.5 for name in CHANNELS}
+    unpacked = unpack_channels(pack_channels(masks))
+    for c, name in enumerate(CHANNELS):
+        assert np.array_equal(unpacked[c], masks[name])
+
+
+def test_touching_bodies_are_split_into_instances_ordered_top_to_bottom():
+    ids = np.zeros((40, 20), np.int32)
+    ids[2:12, 4:16] = 1
+    ids[12:22, 4:16] = 2           # touches body 1: one connected blob without the separation
+    ids[30:38, 4:16] = 3           # well apart: no separation band near it
+    body = ids > 0
+    separation = separation_mask(ids, radius=2)
+    assert separation[11:13, 4:16].all() and not separation[30:38].any()
+    instances = vertebra_instances(body, separation, min_area=5, grow=4)
+    assert instances.max() == 3
+    assert [int(np.nonzero(instances == k)[0].mean()) for k in (1, 2, 3)] == [6, 16, 33]
+    assert dice(instances > 0, body) == 1.0     # grown back to the full bodies
+
+
+def test_small_fragments_are_not_counted_as_vertebrae():
+    body = np.zeros((30, 30), bool)
+    body[2:12, 2:12] = True
+    body[20:22, 20:22] = True      # 4 px speck
+    instances = vertebra_instances(body, np.zeros_like(body), min_area=10, grow=0)
+    assert instances.max() == 1 and not instances[20:22, 20:22].any()
+
+
+def test_l3_is_the_body_mostly_inside_the_l3_mask():
+    instances = np.zeros((30, 10), np.int32)
+    instances[0:10], instances[10:20], instances[20:30] = 1, 2, 3
+    l3 = np.zeros((30, 10), bool)
+    l3[9:20] = True                # all of body 2, one row of body 1
+    assert l3_instance(instances, l3) == 2
+    assert l3_instance(instances, np.zeros_like(l3)) is None
+
+
+def test_upsampling_undoes_the_letterbox():
+    box = Letterbox.fit(300, 120, 96)          # portrait: padded left and right
+    coords = np.arange(96, dtype=np.float32)
+    ramp = np.tile(coords, (96, 1)) + 1000.0 * coords[:, None]   # value = x + 1000 y
+    back = upsample_to_image(ramp, box)
+    assert back.shape == (300, 120)
+    rows, cols = np.mgrid[5:295:37, 3:117:19]
+    net = box.to_network(np.stack([cols, rows], axis=-1).astype(float))
+    expected = net[..., 0] + 1000.0 * net[..., 1]
+    assert np.allclose(back[rows, cols], expected, atol=1e-2)
+
+
+def test_aasce_corner_quadrilaterals_become_one_instance_per_vertebra():
+    corners = np.array([[[10, 10], [30, 10], [10, 20], [30, 20]],
+                        [[10, 24], [30, 24], [10, 34], [30, 34]]], dtype=float)
+    ids = quad_instances(corners, (50, 40))
+    assert set(np.unique(ids)) == {0, 1, 2}
+    assert ids[15, 20] == 1 and ids[29, 20] == 2 and ids[22, 20] == 0
+
+
+def test_unlabelled_channels_contribute_no_loss():
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("monai")
+    from radiographqc.train.segmentation import masked_loss
+
+    logits = torch.zeros(1, 2, 8, 8)
+    targets = torch.zeros(1, 2, 8, 8)
+    targets[0, 0, 2:6, 2:6] = 1.0
+    labelled = torch.tensor([[True, False]])
+    wrong = targets.clone()
+    wrong[0, 1] = 1.0              # a different truth in the unlabelled channel changes nothing
+    assert masked_loss(logits, targets, labelled) == masked_loss(logits, wrong, labelled)
+    assert masked_loss(logits, targets, torch.tensor([[True, True]])) != \
+        masked_loss(logits, targets, labelled)
+
+
+# ---------------------------------------------------------------------------------------------
+# The bundled model
+
+@pytest.fixture(scope="module")
+def model():
+    return ModelRegistry().load(MODEL_ID, threads=2)
+
+
+def test_bundled_model_is_a_segmentation_model_with_a_manifest(model):
+    assert isinstance(model, SegmentationModel)
+    assert model.channels[:2] == ["vertebrae", "vertebra_separation"]
+    assert model.manifest["metrics"], "held-out metrics must be recorded"
+    assert (default_models_dir() / model.manifest["file"]).stat().st_size <= 5_000_000
+
+
+def test_model_finds_the_vertebral_bodies_of_a_simulated_sample(model):
+    from radiographqc.simulate.generate import simulate_case
+
+    case, _ = simulate_case("lumbar", "AP", "routine", seed=424242, index=0, long_side=448)
+    seg = model.segment(case.image, "AP")
+    assert seg.masks["vertebrae"].shape == case.image.shape
+    assert set(seg.masks) == set(model.view_channels["AP"])
+    assert dice(seg.masks["vertebrae"], case.masks["vertebrae"]) > 0.7
+    true_count = len(np.unique(case.instances[case.instances > 0]))
+    assert abs(seg.instance_count - true_count) <= 1
+
+
+def test_tampered_model_is_rejected(tmp_path):
+    for suffix in (".json", ".onnx"):
+        shutil.copy(default_models_dir() / f"{MODEL_ID}{suffix}", tmp_path)
+    onnx = tmp_path / f"{MODEL_ID}.onnx"
+    data = bytearray(onnx.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    onnx.write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="sha256 mismatch"):
+        ModelRegistry(tmp_path).load(MODEL_ID)
