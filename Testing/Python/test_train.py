@@ -101,4 +101,28 @@ def test_cli_trains_exports_and_evaluates_a_tiny_model(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "MRE" in printed and "mm" in printed and "AUC" in printed
     metrics = json.loads((out / "tiny.json").read_text())["metrics"]
-    assert metrics[f"{tmp_path.name} valid"]["presence"]["landmarks"] == ["P2"]
+    assert metrics[tmp_path.name]["presence"]["landmarks"] == ["P2"]   # a folder has no splits
+
+
+def test_simulator_keypoint_files_and_their_stated_pixel_size_are_read(tmp_path):
+    write_tiny_images(tmp_path, 2)
+    (tmp_path / "img0.json").rename(tmp_path / "img0.keypoints.json")
+    label = json.loads((tmp_path / "img1.json").read_text())
+    (tmp_path / "img1.json").write_text(json.dumps({**label, "mm_per_px": 0.25}))
+    (tmp_path / "img1.truth.json").write_text("{}")          # no image of that stem: skipped
+    samples = read_keypoint_folder(tmp_path, names=["P1"], spacing_mm=0.5)
+    assert [(s.image_path.name, s.mm_per_px) for s in samples] == [("img0.png", 0.5),
+                                                                    ("img1.png", 0.25)]
+
+
+def test_wrist_crops_cut_the_thumb_off_some_views_and_keep_the_styloids():
+    from radiographqc.train.dataset import Sample
+    from radiographqc.train.recipes import wrist_crops
+
+    hand = Sample("hand.png", {"P1": (30.0, 40.0), "P2": (20.0, 100.0), "P3": (60.0, 100.0)})
+    crops = wrist_crops([hand], 40, seed=1)
+    cut = [c for c in crops if c.points["P1"] is None]
+    assert 0 < len(cut) < len(crops)
+    for crop in crops:
+        first = crop.crop[0]
+        assert crop.points["P2"] == (20.0, 100.0 - first) and crop.points["P3"] is not None

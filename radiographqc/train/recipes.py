@@ -87,8 +87,8 @@ def recipe(name, args):
         data.update(wrist_crops=f"{len(crops)} random row crops of those images (3 each, "
                                 f"wrist_crops, seed {args.seed}); P1 absent where cut off",
                     simulated=_sim_data(args.sim_ap, simulated, "AP", args.sim_ap_seed))
-        return samples, config, data, ["P1"], ("AP wrist keypoints P1 thumb MCP (may be absent), "
-                                              "P2 radial styloid, P3 ulnar styloid")
+        description = "AP wrist keypoints P1 thumb MCP (may be absent), P2/P3 radial/ulnar styloid"
+        return samples, config, data, ["P1"], description
     if name == "wrist-lat-5":
         samples = read_keypoint_folder(args.sim_lat, LAT_NAMES)
         config = TrainConfig(names=LAT_NAMES, input_size=256, sigma=2.0, batch_size=16,
@@ -122,6 +122,7 @@ def run_recipe(args):
 
     samples, config, data, absent, description = recipe(args.name, args)
     config.time_limit_s, config.seed = args.time_limit, args.seed
+    config.steps = args.steps or config.steps
     device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
     out = Path(args.out) / args.name
     train(config, samples, out, device)
@@ -142,7 +143,9 @@ def main(argv=None):
     parser.add_argument("--sim-lat-seed", type=int, default=12)
     parser.add_argument("--out", default="out/models")
     parser.add_argument("--version", default="0.2.0")
-    parser.add_argument("--time-limit", type=float, default=0.0)
+    parser.add_argument("--time-limit", type=float, default=0.0,
+                        help="seconds of training; the step count is fitted to it")
+    parser.add_argument("--steps", type=int, default=0, help="at most this many steps")
     parser.add_argument("--device", default=None)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)

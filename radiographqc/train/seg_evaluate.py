@@ -169,6 +169,12 @@ def main(argv=None):
     if args.aasce:
         names = json.loads(args.split.read_text(encoding="utf-8"))["valid"]
         metrics["aasce_valid"] = evaluate_aasce(model, args.aasce, names, args.limit)
+    if args.sim:
+        from radiographqc.dicom_io import read_radiograph
+
+        first = sorted(Path(args.sim[0]).glob("*.dcm"))[0]
+        metrics["speed"] = {"image": first.name, "threads": args.threads,
+                            **inference_seconds(model, read_radiograph(first).pixels)}
     print(json.dumps(metrics, indent=1))
     if args.json:
         args.json.write_text(json.dumps(metrics, indent=1) + "\n", encoding="utf-8")
