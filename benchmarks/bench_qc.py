@@ -15,6 +15,7 @@ import shutil
 import statistics
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 from radiographqc.batch import expand_inputs
@@ -89,7 +90,8 @@ def bench_onnx_vs_torch(repeat: int, threads):
     size = manifest["input"]["shape"][-1]
     cfg = manifest["training"]["network"]
     network = build_network(argparse.Namespace(**cfg), len(manifest["landmarks"])).eval()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the exporter's tracing notes are not benchmark output
         onnx_path = Path(tmp) / "m.onnx"
         export_onnx(network, size, onnx_path)
         options = ort.SessionOptions()
@@ -114,7 +116,7 @@ def bench_lumbar(repeat: int):
     print(f"{'image':26s} {'size':>9s} {'load':>6s} {'rules':>6s} {'e2e':>6s}")
     for path in expand_inputs([SAMPLES / "lumbar"]):
         rg = read_radiograph(path)
-        masks, _ = pipeline.masks_for(path, rg)
+        masks, _, _ = pipeline.masks_for(path, rg)
         cells = [median_ms(lambda: read_radiograph(path), repeat),
                  median_ms(lambda: evaluate_lumbar(masks, rg.pixels, profile), repeat),
                  median_ms(lambda: pipeline.assess(path), repeat)]

@@ -72,3 +72,18 @@ def test_label_files_round_trip_with_levels_and_overlapping_structures(tmp_path)
     assert np.array_equal(masks.structure("vertebrae"), bodies)
     assert np.array_equal(masks.structure("L3"), instances == ids["L3"])
     assert masks.vertebra_names == {i: level for level, i in ids.items()}
+
+
+def test_without_label_files_the_bundled_model_segments_the_image(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    samples = Path(__file__).resolve().parents[2] / "Resources" / "Samples" / "lumbar"
+    shutil.copy(samples / "lumbar_lat_routine.dcm", tmp_path)
+    assert main(["lumbar", str(tmp_path / "lumbar_lat_routine.dcm"), "--out", str(tmp_path / "o"),
+                 "--no-progress"]) == 0
+    report = json.loads((tmp_path / "o" / "lumbar_lat_routine.json").read_text())
+    truth = json.loads((samples / "lumbar_lat_routine.truth.json").read_text())
+    assert report["masks"]["source"] == "model" and report["models"][0]["id"] == "lumbar-seg"
+    assert abs(len(report["vertebrae"]) - truth["qc"]["vertebra_count"]) <= 1
+    assert "L3" in [v["label"] for v in report["vertebrae"]]

@@ -19,4 +19,5 @@ def test_ci_runs_exactly_the_readme_test_command():
 def test_readme_opens_with_the_main_job_then_the_tests():
     main_job, tests = readme_commands()
     assert "radiographqc wrist Resources/Samples/wrist" in main_job
+    assert "radiographqc lumbar Resources/Samples/lumbar" in main_job
     assert "pytest" in tests
