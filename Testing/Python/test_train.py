@@ -13,7 +13,8 @@ from PIL import Image  # noqa: E402
 from radiographqc.models import KeypointModel, decode_heatmaps  # noqa: E402
 from radiographqc.train import augment  # noqa: E402
 from radiographqc.train.cli import main  # noqa: E402
-from radiographqc.train.dataset import parse_keypoint_json, read_keypoint_folder  # noqa: E402
+from radiographqc.train.dataset import read_keypoint_folder  # noqa: E402
+from radiographqc.wrist.keypoints import read_keypoints  # noqa: E402
 from radiographqc.train.loop import CHECKPOINT, TrainConfig, load_checkpoint, train  # noqa: E402
 from radiographqc.train.losses import adaptive_wing_loss  # noqa: E402
 
@@ -38,7 +39,8 @@ def test_keypoint_and_labelme_files_are_read_in_pixel_centre_coordinates(tmp_pat
     (tmp_path / "lab.json").write_text(json.dumps({
         "shapes": [{"label": "P1", "points": [[10.5, 20.5]], "shape_type": "point"}],
         "flags": {"AP": True}}))
-    assert parse_keypoint_json(tmp_path / "lab.json") == ("AP", {"P1": (10.0, 20.0)})
+    labelme = read_keypoints(tmp_path / "lab.json")
+    assert (labelme.view, labelme.points["P1"].xy) == ("AP", (10.0, 20.0))
     samples = read_keypoint_folder(tmp_path, names=["P1", "P2"])
     assert len(samples) == 2 and samples[0].points["P2"] is None
 

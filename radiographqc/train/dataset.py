@@ -16,6 +16,7 @@ import numpy as np
 
 from radiographqc.errors import InputError
 from radiographqc.metrics import payer_mm_per_px
+from radiographqc.wrist.keypoints import read_keypoints
 
 HAND_ATLAS_LANDMARKS = 37
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
@@ -74,49 +75,6 @@ def read_hand_atlas(folder, split, landmark_map=None):
     return samples
 
 
-def parse_keypoint_json(path):
-    """(view, {name: (x, y) | None}) from a keypoint JSON or a Labelme JSON file.
-
-    Keypoint JSON: {"view": "AP", "points": {"P1": [x, y] | null, ...}}.
-    Labelme: point shapes {"label": name, "points": [[x, y]], "shape_type": "point"}; Labelme
-    measures from the top-left corner of the first pixel, so 0.5 px is taken off to reach the
-    pixel-centre convention. A view may be given in Labelme's "flags" ({"AP": true}).
-    """
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(path, f"cannot read label file: {exc}") from exc
-    if isinstance(data, dict) and "shapes" in data:
-        return _parse_labelme(path, data)
-    if not isinstance(data, dict) or not isinstance(data.get("points"), dict):
-        raise InputError(path, "neither keypoint JSON ({'points': {...}}) nor Labelme JSON")
-    points = {}
-    for name, value in data["points"].items():
-        points[name] = None if value is None else _xy(path, name, value)
-    return data.get("view"), points
-
-
-def _parse_labelme(path, data):
-    points = {}
-    for shape in data["shapes"]:
-        if shape.get("shape_type", "point") != "point":
-            continue
-        x, y = _xy(path, shape.get("label"), shape["points"][0])
-        points[str(shape["label"])] = (x - 0.5, y - 0.5)
-    flags = data.get("flags") or {}
-    views = [name for name, on in flags.items() if on]
-    return (views[0] if len(views) == 1 else None), points
-
-
-def _xy(path, name, value):
-    try:
-        x, y = (float(v) for v in value)
-    except (TypeError, ValueError) as exc:
-        raise InputError(path, f"point {name} is not [x, y]: {value!r}") from exc
-    return x, y
-
-
 def read_keypoint_folder(folder, names=None, view=None, spacing_mm=None):
     """Samples of every image in `folder` with a label file `<stem>.json` or `<stem>.keypoints.json`.
 
@@ -130,7 +88,8 @@ def read_keypoint_folder(folder, names=None, view=None, spacing_mm=None):
         image_path = _image_beside(label_path)
         if image_path is None:
             continue
-        file_view, points = parse_keypoint_json(label_path)
+        keypoints = read_keypoints(label_path)
+        file_view, points = keypoints.view, {pid: kp.xy for pid, kp in keypoints.points.items()}
         if view and file_view and file_view.upper() != view.upper():
             continue
         if names:
