@@ -18,7 +18,7 @@ from slicer.ScriptedLoadableModule import (ScriptedLoadableModule, ScriptedLoada
 from slicer.util import VTKObservationMixin
 
 from LumbarQCLib.logic import LumbarQCLogic
-from WristQCLib import mrml
+from radiographqc import mrml
 
 SAMPLE_CATEGORY = "RadiographQC"
 
@@ -28,16 +28,20 @@ class LumbarQC(ScriptedLoadableModule):
         ScriptedLoadableModule.__init__(self, parent)
         self.parent.title = _("LumbarQC")
         self.parent.categories = ["Quality Control"]
-        self.parent.dependencies = ["WristQC"]   # shares WristQCLib's MRML helpers and batch runner
+        self.parent.dependencies = []
         self.parent.contributors = ["RadiographQC developers"]
         self.parent.helpText = _(
             "Quality control of lumbar spine radiographs (AP, lateral, oblique): anatomy is segmented "
             "(each vertebra its own segment, named by level), and rules on the segmentation decide whether "
             "each criterion is met - vertebra count, spinous processes centred, no L3 double contour, "
             "Scottie dog, pelvis/foramina/sacrum present, exposure - with the overall verdict.<br><br>"
-            "Load a DICOM with <b>Load radiograph</b>, optionally choose a label file, then <b>Apply</b>. "
+            "Load a DICOM with <b>Load radiograph</b>, then <b>Apply</b>: the masks come from the label table "
+            "chosen (<i>stem</i>.labels.json), else the one beside the image, else the bundled segmentation "
+            "model. "
             "Correct the masks with the Segment Editor: the rules re-run after every edit. "
-            "<b>Export training data</b> writes the image, the corrected label map and who/when/what changed.")
+            "<b>Export report</b> writes the same JSON/HTML as the command line; <b>Export training data</b> "
+            "writes the image, the corrected label files (read by <tt>--masks</tt> and <tt>radiographqc train</tt>) "
+            "and who/when/what changed.")
         self.parent.acknowledgementText = _(
             "The rules follow a published lumbar spine radiograph QC framework (scSE U-Net segmentation and "
             "quantitative rules). Built on 3D Slicer.")
@@ -212,11 +216,11 @@ class LumbarQCWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
             self.batchTimer.stop()
             result = self.batchRunner.result
             self.ui.statusLabel.text = _("Batch finished: {n} files, {failed} failed; summary {path}").format(
-                n=len(result.rows), failed=result.failed, path=self.batchRunner.summaryPath)
+                n=len(result.rows), failed=result.failed, path=result.summary_path)
             self.batchRunner = None
         else:
             self.ui.batchProgressBar.value = int(round(100 * step.progress))
-            self.ui.statusLabel.text = step.error.splitlines()[0] if step.error else str(step.path)
+            self.ui.statusLabel.text = step.error or str(step.path)
         self.updateButtons()
 
     def onBatchCancel(self):
@@ -266,6 +270,8 @@ class LumbarQCTest(ScriptedLoadableModuleTest):
         rule = {r.id: r for r in logic.result.rules}["l3_double_contour"]
         self.assertFalse(rule.passed)
         self.assertFalse(logic.result.qualified)
+        jsonPath, htmlPath = logic.exportReport(folder / "report")
+        self.assertIn("data:image/png;base64,", htmlPath.read_text())
         paths = logic.exportTrainingData(folder / "training")
         self.assertTrue(paths["provenance"].is_file())
         logic.cleanup()

@@ -17,7 +17,7 @@ from slicer.ScriptedLoadableModule import (ScriptedLoadableModule, ScriptedLoada
                                            ScriptedLoadableModuleTest, ScriptedLoadableModuleWidget)
 from slicer.util import VTKObservationMixin
 
-from WristQCLib import mrml
+from radiographqc import mrml
 from WristQCLib.logic import WristQCLogic
 
 SAMPLE_CATEGORY = "RadiographQC"
@@ -226,11 +226,11 @@ class WristQCWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
             self.batchTimer.stop()
             result = self.batchRunner.result
             self.ui.statusLabel.text = _("Batch finished: {n} files, {failed} failed; summary {path}").format(
-                n=len(result.rows), failed=result.failed, path=self.batchRunner.summaryPath)
+                n=len(result.rows), failed=result.failed, path=result.summary_path)
             self.batchRunner = None
         else:
             self.ui.batchProgressBar.value = int(round(100 * step.progress))
-            self.ui.statusLabel.text = step.error.splitlines()[0] if step.error else str(step.path)
+            self.ui.statusLabel.text = step.error or str(step.path)
         self.updateButtons()
 
     def onBatchCancel(self):

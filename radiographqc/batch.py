@@ -5,7 +5,7 @@ import sys
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from tqdm import tqdm
 
@@ -31,6 +31,7 @@ class Outcome:
 class BatchResult:
     rows: list[dict] = field(default_factory=list)
     failed: int = 0
+    summary_path: Path | None = None
 
     @property
     def ok(self) -> bool:
@@ -60,7 +61,55 @@ def expand_inputs(paths, label_suffixes: tuple[str, ...] = LABEL_SUFFIXES) -> li
     return files
 
 
+@dataclass
+class BatchStep:
+    """What one step did: file `done` of `total` (1-based), its JSON report or its error (one line;
+    `trace` holds the traceback of an unexpected failure)."""
+
+    done: int
+    total: int
+    path: Path
+    report_path: Path | None = None
+    error: str | None = None
+    trace: str | None = None
+
+    @property
+    def progress(self) -> float:
+        return self.done / self.total if self.total else 1.0
+
+
+def iter_batch(files: list[Path], process: Callable[[Path], Outcome], out_dir: Path, result: BatchResult,
+               low_confidence: float = 0.5, stop: Callable[[], bool] = lambda: False) -> Iterator[BatchStep]:
+    """Process the files one per step, writing <stem>.json and <stem>.html per image into `out_dir`;
+    `result` collects the summary rows. Ends when every file is done or `stop()` says so before the
+    next file (a cancel), and then writes summary.csv of the files done (`result.summary_path`)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    used: set[str] = set()
+    for done, path in enumerate(map(Path, files), 1):
+        if stop():
+            break
+        step = BatchStep(done, len(files), path)
+        try:
+            if not path.is_file():
+                raise RadiographQCError(f"{path}: no such file")
+            outcome = process(path)
+        except RadiographQCError as exc:
+            step.error = str(exc)
+        except Exception as exc:  # a bug or an unforeseen file: report it with its trace, go on with the batch
+            step.error, step.trace = f"{path}: unexpected {type(exc).__name__}: {exc}", traceback.format_exc()
+        if step.error is None:
+            step.report_path = _write_reports(outcome, out_dir / _unique_stem(path, used), low_confidence)
+            result.rows.append(summary_row(path, outcome.report, report_path=step.report_path))
+        else:
+            result.failed += 1
+            result.rows.append(summary_row(path, error=step.error))
+        yield step
+    result.summary_path = write_summary(result.rows, out_dir / "summary.csv")
+
+
 def _unique_stem(path: Path, used: set[str]) -> str:
+    """The file's stem, numbered (-2, -3...) when another file of the batch had the same one."""
     stem = path.stem or path.name
     candidate, n = stem, 2
     while candidate in used:
@@ -69,33 +118,52 @@ def _unique_stem(path: Path, used: set[str]) -> str:
     return candidate
 
 
+def _write_reports(outcome: Outcome, base: Path, low_confidence: float) -> Path:
+    json_path = write_json(outcome.report, base.with_name(base.name + ".json"))
+    write_html(outcome.report, outcome.png, base.with_name(base.name + ".html"), low_confidence)
+    return json_path
+
+
 def run_batch(files: list[Path], process: Callable[[Path], Outcome], out_dir: Path,
               progress: bool = True, low_confidence: float = 0.5) -> BatchResult:
-    """Process every file; write <stem>.json and <stem>.html per image and summary.csv for the batch."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    result, used = BatchResult(), set()
-    bar = tqdm(files, unit="image", disable=not progress or len(files) < 2, file=sys.stderr)
-    for path in bar:
-        bar.set_postfix_str(path.name[-30:])
-        try:
-            if not path.is_file():
-                raise RadiographQCError(f"{path}: no such file")
-            outcome = process(path)
-        except RadiographQCError as exc:
-            result.failed += 1
-            result.rows.append(summary_row(path, error=str(exc)))
-            tqdm.write(f"error: {exc}", file=sys.stderr)
-            continue
-        except Exception as exc:  # a bug or an unforeseen file: report it with its trace, go on with the batch
-            result.failed += 1
-            message = f"{path}: unexpected {type(exc).__name__}: {exc}"
-            result.rows.append(summary_row(path, error=message))
-            tqdm.write(f"error: {message}\n{traceback.format_exc()}", file=sys.stderr)
-            continue
-        stem = _unique_stem(path, used)
-        json_path = write_json(outcome.report, out_dir / f"{stem}.json")
-        write_html(outcome.report, outcome.png, out_dir / f"{stem}.html", low_confidence)
-        result.rows.append(summary_row(path, outcome.report, report_path=json_path))
-    write_summary(result.rows, out_dir / "summary.csv")
+    """Process every file with a progress bar; write <stem>.json and <stem>.html per image and
+    summary.csv for the batch."""
+    result = BatchResult()
+    with tqdm(total=len(files), unit="image", disable=not progress or len(files) < 2, file=sys.stderr) as bar:
+        for step in iter_batch(files, process, out_dir, result, low_confidence):
+            bar.set_postfix_str(step.path.name[-30:])
+            bar.update()
+            if step.error is not None:
+                tqdm.write(f"error: {step.error}" + (f"\n{step.trace}" if step.trace else ""), file=sys.stderr)
     return result
+
+
+class BatchRunner:
+    """A batch driven one file per `step()` call (a GUI timer), so the application stays responsive
+    and a person can cancel; the same files and summary as `run_batch`."""
+
+    def __init__(self, files, process: Callable[[Path], Outcome], out_dir, low_confidence: float = 0.5):
+        self.files = [Path(f) for f in files]
+        self.result = BatchResult()
+        self._cancelled = False
+        self._steps = iter_batch(self.files, process, Path(out_dir), self.result, low_confidence,
+                                 stop=lambda: self._cancelled)
+
+    @property
+    def finished(self) -> bool:
+        return self.result.summary_path is not None
+
+    def cancel(self):
+        """Stop before the next file; the summary lists the files done so far."""
+        self._cancelled = True
+
+    def step(self) -> BatchStep | None:
+        """Process the next file; None once the batch is over (done or cancelled) and summarised."""
+        return next(self._steps, None)
+
+    def run(self, on_step: Callable[[BatchStep], None] | None = None) -> BatchResult:
+        """All steps in a row; `on_step` sees each step and may call cancel()."""
+        while (step := self.step()) is not None:
+            if on_step is not None:
+                on_step(step)
+        return self.result

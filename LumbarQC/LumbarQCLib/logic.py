@@ -5,6 +5,7 @@ global scene. The rules themselves are in `radiographqc.lumbar` (evaluate_lumbar
 """
 from __future__ import annotations
 
+import dataclasses
 import getpass
 import json
 import shutil
@@ -15,16 +16,17 @@ import numpy as np
 import slicer
 import vtk
 
-from radiographqc import __version__
-from radiographqc.batch import expand_inputs
+from radiographqc import __version__, mrml
+from radiographqc.batch import BatchRunner, expand_inputs
 from radiographqc.dicom_io import read_radiograph
 from radiographqc.errors import InputError
-from radiographqc.lumbar import LEVELS, load_lumbar_profile
+from radiographqc.label_io import LABELS_SUFFIX, write_label_files
+from radiographqc.lumbar import LEVELS, evaluate_lumbar, load_lumbar_profile
+from radiographqc.lumbar.pipeline import LumbarPipeline, Segmenter
 from radiographqc.report.html_report import write_html
 from radiographqc.report.json_report import write_json
+from radiographqc.report.overlay import draw_lumbar
 from radiographqc.wrist.pipeline import source_report
-from WristQCLib import mrml
-from WristQCLib.batch import BatchRunner
 
 from . import labels, rules
 
@@ -73,6 +75,7 @@ class LumbarQCLogic:
     def __init__(self, scene, profilePath=None, userName=None):
         self.scene = scene
         self.userName = userName or getpass.getuser()
+        self.segmenter = Segmenter()   # the bundled segmentation model, loaded on first use
         self.profile = None
         self.profilePath = None
         self._clearCase()
@@ -94,27 +97,27 @@ class LumbarQCLogic:
     # ------------------------------------------------------------------ running
 
     def process(self, volumeNode, labelPath=None, view=None):
-        """Import the masks (the label file given, else <stem>.labels.png beside the image) as a
-        segmentation and run the rules. Returns the LumbarResult."""
+        """Segment the radiograph (see loadCase) and run the rules. Returns the LumbarResult."""
         self.loadCase(volumeNode, labelPath, view)
         self._observe()
         return self.computeRules()
 
     def loadCase(self, volumeNode, labelPath=None, view=None):
-        """The segmentation of a radiograph from its label files, and an empty results table."""
+        """The segmentation of a radiograph, found as the command line finds it: the label table given
+        (<stem>.labels.json, or a folder holding it), else the one beside the image, else the bundled
+        segmentation model; `view` overrides the header's. Creates an empty results table."""
         self.cleanup()
         radiograph = mrml.radiographFromVolume(volumeNode)
-        self.viewSource = "user" if view else "DICOM header"
-        view = rules.normaliseView(view or radiograph.view)
-        if view is None:
-            raise InputError(radiograph.path, "the view (AP, LAT or OBL) is not in the header: choose it")
-        labelPath = labelPath or labels.labelFilesBeside(Path(radiograph.path))
-        if labelPath is None:
-            raise InputError(radiograph.path, f"no masks: give a label file (<stem>{labels.LABELS_SUFFIX})")
-        masks = labels.readLabelFiles(labelPath, radiograph.pixels.shape)
+        viewSource = "user" if view else "DICOM header" if radiograph.view else "label file"
+        if view:
+            radiograph = dataclasses.replace(radiograph, view=rules.normaliseView(view) or view)
+        pipeline = LumbarPipeline(self.profile, masks=labelPath, segmenter=self.segmenter)
+        masks, maskSource, models = pipeline.masks_for(Path(radiograph.path), radiograph)
         self._removeCaseNodes(volumeNode)
-        self.volumeNode, self.radiograph, self.view = volumeNode, radiograph, view
-        self.segmentationNode = self.createSegmentation(masks)
+        self.volumeNode, self.radiograph, self.view, self.viewSource = volumeNode, radiograph, masks.view, viewSource
+        self.segmentationNode = self.createSegmentation(labels.segmentsFromMasks(masks))
+        for key, value in (("viewSource", viewSource), ("maskSource", maskSource), ("models", json.dumps(models))):
+            self.segmentationNode.SetAttribute(mrml.ATTR + key, value)
         self.tableNode = self.scene.AddNewNodeByClass(
             "vtkMRMLTableNode", self.scene.GenerateUniqueName(f"{volumeNode.GetName()} LumbarQC"))
         volumeNode.SetAndObserveNodeReferenceID(ROLE_TABLE, self.tableNode.GetID())
@@ -129,6 +132,7 @@ class LumbarQCLogic:
         self.volumeNode, self.radiograph = volumeNode, mrml.radiographFromVolume(volumeNode)
         self.segmentationNode = segmentationNode
         self.view = segmentationNode.GetAttribute(mrml.ATTR + "view")
+        self.viewSource = segmentationNode.GetAttribute(mrml.ATTR + "viewSource") or ""
         self.tableNode = volumeNode.GetNodeReference(ROLE_TABLE)
         self._original = self._loadOriginal()
         self._observe()
@@ -155,22 +159,23 @@ class LumbarQCLogic:
 
     # ------------------------------------------------------------------ segmentation
 
-    def createSegmentation(self, masks: dict):
+    def createSegmentation(self, segments: list[tuple]):
         """One segment per structure and per vertebra, with its name, colour and (where a standard
-        concept exists) terminology; `masks` maps segment ids to (rows, cols) masks."""
+        concept exists) terminology, from [(segment id, level or None, (rows, cols) mask)]. A vertebra
+        is named by the level its masks give; the rules name the others (see _nameVertebrae)."""
         node = self.scene.AddNewNodeByClass("vtkMRMLSegmentationNode",
                                             self.scene.GenerateUniqueName(f"{self.volumeNode.GetName()} anatomy"))
         node.SetReferenceImageGeometryParameterFromVolumeNode(self.volumeNode)
         node.CreateDefaultDisplayNodes()
         node.GetDisplayNode().SetOpacity2DFill(0.35)
         node.SetAttribute(mrml.ATTR + "view", self.view)
-        for sid, mask in masks.items():
-            shown = labels.segmentDisplay(sid)
+        for sid, level, mask in segments:
+            shown = labels.segmentDisplay(sid, level)
             mrml.addSegment(node, sid, shown["name"], shown["color"], mask, self.volumeNode, shown.get("terminology"))
         self.volumeNode.SetAndObserveNodeReferenceID(ROLE_SEGMENTATION, node.GetID())
         self.segmentationNode = node
-        self._original = masks
-        self._saveOriginal(masks)
+        self._original = {sid: mask for sid, _, mask in segments}
+        self._saveOriginal(self._original)
         return node
 
     def segmentIds(self) -> list[str]:
@@ -228,10 +233,15 @@ class LumbarQCLogic:
 
     # ------------------------------------------------------------------ rules
 
+    def lumbarMasks(self):
+        """The segmentation as it is now, as the package's rules read it (LumbarMasks)."""
+        return rules.lumbarMasks(self.view, self.radiograph.pixels.shape, self.currentSegments())
+
     def computeRules(self):
         """Run the rules of the profile on the segmentation as it is now; update the table and name
         the vertebra segments by the levels the rules identified."""
-        self.result = rules.evaluate(self.currentSegments(), self.radiograph, self.view, self.profile)
+        self.result = evaluate_lumbar(self.lumbarMasks(), self.radiograph.pixels, self.profile,
+                                      self.radiograph.spacing)
         report = self.result.to_dict()
         mrml.writeTable(self.tableNode, TABLE_COLUMNS, resultRows(report))
         self._nameVertebrae(report.get("vertebrae", []))
@@ -244,7 +254,7 @@ class LumbarQCLogic:
             for entry in vertebrae:
                 x, y = (int(round(v)) for v in entry["centroid"])
                 for sid in self.segmentIds():
-                    if sid.startswith(labels.VERTEBRA_PREFIX) and self.segmentMask(sid)[y, x]:
+                    if labels.vertebraNumber(sid) is not None and self.segmentMask(sid)[y, x]:
                         shown = labels.segmentDisplay(sid, entry["label"])
                         segment = segmentation.GetSegment(sid)
                         if segment.GetName() != shown["name"]:
@@ -287,21 +297,31 @@ class LumbarQCLogic:
 
     def report(self) -> dict:
         report = self.result.to_dict()
-        report.update(source=source_report(self.radiograph, Path(self.radiograph.path), self.viewSource), models=[],
+        node = self.segmentationNode
+        maskSource = node.GetAttribute(mrml.ATTR + "maskSource") or "file"
+        changes = self.changes()
+        report.update(source=source_report(self.radiograph, Path(self.radiograph.path), self.viewSource),
+                      masks={"source": f"reviewed ({maskSource})" if changes else maskSource,
+                             "structures": sorted(self.lumbarMasks().structures)},
+                      models=json.loads(node.GetAttribute(mrml.ATTR + "models") or "[]"),
                       software={"name": "radiographqc", "version": __version__, "module": "LumbarQC"},
-                      created=_now(), review={"by": self.userName, "changes": self.changes()})
+                      created=_now(), review={"by": self.userName, "changes": changes})
         return report
 
     def exportReport(self, folder) -> tuple[Path, Path]:
-        """<stem>.json and <stem>.html with the same writers as the command line."""
+        """<stem>.json and <stem>.html (with the segmentation picture) with the same writers as the
+        command line."""
         report = self.report()
         stem = Path(self.radiograph.path).name.split(".")[0] or self.volumeNode.GetName()
+        png = draw_lumbar(self.radiograph.pixels, self.lumbarMasks(), self.result, self.radiograph.window)
         folder = Path(folder)
-        return (write_json(report, folder / f"{stem}.json"), write_html(report, None, folder / f"{stem}.html"))
+        return (write_json(report, folder / f"{stem}.json"), write_html(report, png, folder / f"{stem}.html"))
 
     def exportTrainingData(self, folder, userName=None) -> dict:
-        """Image + corrected label map as `radiographqc train` reads them, and <stem>.provenance.json:
-        who corrected, when, and per segment the pixels added and removed."""
+        """Image + corrected label files (label_io's format, which `--masks` and `radiographqc train`
+        read) and <stem>.provenance.json: who corrected, when, and per segment the pixels added and
+        removed. The label files hold what the rules read: the structures and one body per vertebra
+        segment, with the levels the label file or the reviewer gave."""
         source = Path(self.radiograph.path)
         if not source.is_file():
             raise InputError(source, "the image file is not available; load the radiograph with the LumbarQC "
@@ -311,7 +331,8 @@ class LumbarQCLogic:
         stem = source.name.split(".")[0]
         image = folder / f"{stem}{source.suffix.lower() or '.dcm'}"
         shutil.copyfile(source, image)
-        labelPath = labels.writeLabelFiles(folder, stem, self.currentMasks())
+        structures, instances, levels = labels.labelFileContent(self.lumbarMasks())
+        labelPath = write_label_files(folder / f"{stem}{LABELS_SUFFIX}", structures, self.view, instances, levels)
         provenance = {"who": userName or self.userName, "when": _now(),
                       "tool": f"LumbarQC (radiographqc {__version__})", "image": image.name, "labels": labelPath.name,
                       "source": str(source), "view": self.view, "changes": self.changes(),
@@ -320,10 +341,10 @@ class LumbarQCLogic:
                 "provenance": write_json(provenance, folder / f"{stem}.provenance.json")}
 
     def createBatchRunner(self, inputs, outDir, labelFolder=None, spacingMm=None) -> BatchRunner:
-        """A batch over files and folders (searched recursively) with the current profile."""
-        process = rules.batchProcess(self.profile, labelFolder, spacingMm)
-        files = [f for f in expand_inputs(inputs) if not f.name.endswith(labels.LABEL_IMAGE_SUFFIXES)]
-        return BatchRunner(files, process, outDir)
+        """A batch over files and folders (searched recursively, e.g. a DICOM study) with the current
+        profile: the command line's pipeline, label tables beside each image or in `labelFolder`."""
+        pipeline = LumbarPipeline(self.profile, masks=labelFolder, spacing_mm=spacingMm, segmenter=self.segmenter)
+        return BatchRunner(expand_inputs(inputs), pipeline.assess, outDir)
 
 
 def _now() -> str:

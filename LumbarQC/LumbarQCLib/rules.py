@@ -1,16 +1,12 @@
-"""The bridge from segment masks to the package's lumbar rules engine (radiographqc.lumbar)."""
+"""What the segments of a reviewed segmentation are to the package's lumbar rules (radiographqc.lumbar)."""
 from __future__ import annotations
 
-from pathlib import Path
+import numpy as np
 
-from radiographqc import __version__
-from radiographqc.batch import Outcome
-from radiographqc.dicom_io import read_radiograph
-from radiographqc.errors import InputError
-from radiographqc.lumbar import LEVELS, STRUCTURES, LumbarMasks, evaluate_lumbar, normalise_view
-from radiographqc.wrist.pipeline import source_report
+from radiographqc.lumbar import LEVELS, STRUCTURES, LumbarMasks, normalise_view
 
-from . import labels
+from .labels import VERTEBRAE, vertebraNumber
+
 
 
 def normaliseView(view) -> str | None:
@@ -27,7 +23,7 @@ def segmentRole(segmentId: str, name: str, imported: bool = False) -> tuple[str,
     rules do not score, e.g. superior articular processes: they are bone for the exposure rules);
     a segment a reviewer adds in the Segment Editor is recognised by its name (a level such as "L5",
     "vertebra ...", or a structure's name or display name)."""
-    if segmentId.startswith(labels.VERTEBRA_PREFIX):
+    if vertebraNumber(segmentId) is not None:
         return "vertebra", None
     if segmentId in STRUCTURES or imported:
         return "structure", segmentId
@@ -51,38 +47,7 @@ def lumbarMasks(view: str, shape, segments: list[tuple]) -> LumbarMasks:
             vertebrae.append((level, mask))
         else:
             structures[role[1]] = structures[role[1]] | mask if role[1] in structures else mask
+    if vertebrae:   # the bodies' union is the "vertebrae" structure, as label files and models give it
+        structures[VERTEBRAE] = np.logical_or.reduce([mask for _, mask in vertebrae] +
+                                                     ([structures[VERTEBRAE]] if VERTEBRAE in structures else []))
     return LumbarMasks(view, shape, vertebrae if vertebrae else None, structures)
-
-
-def evaluate(segments, radiograph, view: str, profile: dict):
-    """The LumbarResult of the segmentation as it is now (see lumbarMasks), with the image for the
-    exposure rules and the spacing for physical sizes."""
-    masks = lumbarMasks(view, radiograph.pixels.shape, segments)
-    return evaluate_lumbar(masks, radiograph.pixels, profile, radiograph.spacing)
-
-
-def segmentsFromLabelFiles(labelPath, shape) -> list[tuple]:
-    """[(segment id, name, None, mask, True)] of label files, as the segmentation would hold them."""
-    return [(sid, labels.segmentDisplay(sid)["name"], None, mask, True)
-            for sid, mask in labels.readLabelFiles(labelPath, shape).items()]
-
-
-def batchProcess(profile: dict, labelFolder=None, spacingMm=None):
-    """process(path) -> Outcome for the batch runner: the image, its label files (beside it or in
-    `labelFolder`), the rules; the same report as the interactive module."""
-    def process(path: Path) -> Outcome:
-        radiograph = read_radiograph(path, spacingMm)
-        view = normaliseView(radiograph.view)
-        if view is None:
-            raise InputError(path, "the view (AP, LAT or OBL) is not in the header")
-        folder = Path(labelFolder) if labelFolder else path.parent
-        labelPath = labels.labelFilesBeside(folder / path.name)
-        if labelPath is None:
-            raise InputError(path, f"no label files <stem>{labels.LABELS_SUFFIX} in {folder}")
-        result = evaluate(segmentsFromLabelFiles(labelPath, radiograph.pixels.shape), radiograph, view, profile)
-        report = result.to_dict()
-        report.update(source=source_report(radiograph, path, "DICOM header"), models=[],
-                      software={"name": "radiographqc", "version": __version__, "module": "LumbarQC"})
-        return Outcome(report, None)
-
-    return process

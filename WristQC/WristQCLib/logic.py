@@ -14,23 +14,19 @@ from pathlib import Path
 
 import vtk
 
-from radiographqc import __version__, geometry
-from radiographqc.batch import expand_inputs
+from radiographqc import __version__, geometry, mrml
+from radiographqc.batch import BatchRunner, expand_inputs
 from radiographqc.dicom_io import read_radiograph
-from radiographqc.errors import InputError
-from radiographqc.models import ModelRegistry
+from radiographqc.errors import InputError, ModelError
 from radiographqc.profile import load_profile
 from radiographqc.report.html_report import write_html
 from radiographqc.report.json_report import write_json
 from radiographqc.report.overlay import draw_wrist
 from radiographqc.wrist.keypoints import POINT_NAMES, Keypoint, Keypoints, read_keypoints, write_keypoints
 from radiographqc.wrist.marker import MarkerResult, detect_marker
-from radiographqc.wrist.pipeline import (WristPipeline, find_keypoint_file, keypoints_report, resolve_view,
-                                         source_report)
+from radiographqc.wrist.pipeline import (KeypointDetector, WristPipeline, find_keypoint_file, keypoints_report,
+                                         resolve_view, source_report)
 from radiographqc.wrist.scoring import evaluate_wrist
-
-from . import mrml
-from .batch import BatchRunner
 
 ROLE_POINTS = mrml.ATTR + "keypoints"
 ROLE_TABLE = mrml.ATTR + "results"
@@ -116,6 +112,7 @@ class WristQCLogic:
     def __init__(self, scene, profilePath=None, userName=None):
         self.scene = scene
         self.userName = userName or getpass.getuser()
+        self.detector = KeypointDetector()   # the bundled keypoint models, loaded on first use
         self.profilePath = None
         self.profile = None
         self.lowConfidenceThreshold = None
@@ -150,29 +147,21 @@ class WristQCLogic:
         name = Path(path).name.split(".")[0] or Path(path).name
         return mrml.addRadiographVolume(self.scene, radiograph, self.scene.GenerateUniqueName(name))
 
-    def keypointsFor(self, volumeNode, view=None) -> tuple[Keypoints, str]:
-        """(keypoints, where from): the file saved beside the image (<stem>.keypoints.json / <stem>.json),
-        else the bundled keypoint model of the view, else every point unplaced for the reviewer."""
-        source = Path(volumeNode.GetAttribute(mrml.ATTR + "path") or "")
+    def keypointsFor(self, volumeNode, view=None) -> tuple[Keypoints, str, list[dict]]:
+        """(keypoints, their source, models used), as the command line finds them: the file beside the
+        image (<stem>.keypoints.json / <stem>.json), else the bundled keypoint model of the view (the
+        header's, or `view`); without a usable model every point is left for the reviewer to place."""
+        radiograph = mrml.radiographFromVolume(volumeNode)
+        source = Path(radiograph.path)
         found = find_keypoint_file(source, None) if source.is_file() else None
         if found is not None:
-            return read_keypoints(found), "file"
-        view = view or volumeNode.GetAttribute(mrml.ATTR + "view") or "AP"
-        model = self.keypointModel(view)
-        if model is None:
-            return Keypoints(view, {}), "none"
-        landmarks = model.predict(mrml.pixelsFromVolume(volumeNode))
-        points = {pid: Keypoint(landmarks[pid].xy, landmarks[pid].confidence) for pid in POINT_NAMES[view]}
-        return Keypoints(view, points), f"model {model.id} {model.version}"
-
-    def keypointModel(self, view: str):
-        """The bundled keypoint model whose landmarks are the view's points, or None."""
-        registry = ModelRegistry()
-        for modelId, manifest in registry.manifests().items():
-            if manifest["task"] == "keypoints" and modelId.startswith(f"wrist-{view.lower()}") \
-                    and set(manifest.get("landmarks", [])) == set(POINT_NAMES[view]):
-                return registry.load(modelId)
-        return None
+            return read_keypoints(found), "file", []
+        radiograph = dataclasses.replace(radiograph, view=view or radiograph.view or "AP")
+        try:
+            keypoints, model = self.detector.detect(radiograph, source)
+        except ModelError:
+            return Keypoints(radiograph.view), "none", []
+        return keypoints, "model", [model]
 
     # ------------------------------------------------------------------ running
 
@@ -181,10 +170,11 @@ class WristQCLogic:
         once here (it does not depend on the keypoints). Returns the WristResult."""
         self.cleanup()
         radiograph = mrml.radiographFromVolume(volumeNode)
-        keypointSource = "given"
+        keypointSource, models = "given", []
         if keypoints is None:
-            keypoints, keypointSource = self.keypointsFor(volumeNode)
+            keypoints, keypointSource, models = self.keypointsFor(volumeNode)
         volumeNode.SetAttribute(mrml.ATTR + "keypointSource", keypointSource)
+        volumeNode.SetAttribute(mrml.ATTR + "models", json.dumps(models))
         _, viewSource = resolve_view(radiograph.view, keypoints, Path(radiograph.path))
         volumeNode.SetAttribute(mrml.ATTR + "viewSource", viewSource)
         spacing = radiograph.spacing
@@ -355,7 +345,7 @@ class WristQCLogic:
         report = self.result.to_dict()
         detected = self.volumeNode.GetAttribute(mrml.ATTR + "keypointSource") or "given"
         source = f"reviewed ({detected})" if self.corrections() else detected
-        models = [{"id": detected.split()[1], "version": detected.split()[2]}] if detected.startswith("model ") else []
+        models = json.loads(self.volumeNode.GetAttribute(mrml.ATTR + "models") or "[]")
         report.update(source=source_report(self.radiograph, Path(self.radiograph.path),
                                            self.volumeNode.GetAttribute(mrml.ATTR + "viewSource") or ""),
                       keypoints=keypoints_report(keypoints, source), marker=self.marker.to_dict(), models=models,
@@ -502,11 +492,10 @@ class WristQCLogic:
         provenancePath = write_json(provenance, folder / f"{stem}.provenance.json")
         return {"image": image, "labels": labels, "provenance": provenancePath}
 
-
     def createBatchRunner(self, inputs, outDir, keypoints=None, spacingMm=None) -> BatchRunner:
         """A batch over files and folders (searched recursively, e.g. a DICOM study) with the current
         profile; keypoints from <stem>.keypoints.json beside each image or in the `keypoints` folder."""
-        pipeline = WristPipeline(self.profile, keypoints, spacingMm)
+        pipeline = WristPipeline(self.profile, keypoints, spacingMm, detector=self.detector)
         return BatchRunner(expand_inputs(inputs), pipeline.assess, outDir, self.lowConfidenceThreshold)
 
 

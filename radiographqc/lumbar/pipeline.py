@@ -49,9 +49,9 @@ class LumbarPipeline:
         self.segmenter = segmenter or Segmenter()
 
     def masks_for(self, path: Path, rg):
+        """(masks, source, models): a label file (a reviewer's correction) wins over the model."""
         if rg.view is not None and rg.view not in VIEWS:
             raise InputError(path, f"wrong view for lumbar QC: {rg.view}")
-        """(masks, source, models): a label file (a reviewer's correction) wins over the model."""
         label_file = find_label_file(path, self.masks)
         if label_file is not None:
             return read_masks(label_file, rg.view, (rg.rows, rg.cols)), "file", []

@@ -6,7 +6,7 @@ import pytest
 
 MODULE_DIR = Path(__file__).resolve().parents[2]
 REPO = MODULE_DIR.parent
-sys.path[:0] = [str(MODULE_DIR), str(REPO / "WristQC"), str(REPO / "Testing" / "Python")]
+sys.path[:0] = [str(MODULE_DIR), str(REPO / "Testing" / "Python")]
 
 from conftest_slicer import a_scene, slicer_module  # noqa: E402,F401  (shared scene fixtures)
 

@@ -9,15 +9,14 @@ import vtk
 from lumbarqc_testdata import copy_case
 
 
-
 def truth(image):
     """The simulator's ground truth of a sample: {level: instance id} and its QC measurements."""
     data = json.loads(image.with_name(image.name.replace(".dcm", ".truth.json")).read_text())
-    return data["vertebra_instances"]["ids"], data["qc"]
+    return {level: v["id"] for level, v in data["vertebrae"].items()}, data["qc"]
 
 
 def rows(logic):
-    from WristQCLib import mrml
+    from radiographqc import mrml
 
     return {row["id"]: row for row in mrml.readTable(logic.tableNode)}
 
@@ -47,34 +46,39 @@ def test_label_files_become_named_coloured_segments_with_terminology_and_levels(
 
 
 def test_segments_hold_exactly_the_masks_of_the_label_files(lumbar_logic, lumbar_ap):
-    from LumbarQCLib import labels
+    from radiographqc.label_io import read_masks
 
     lumbar_logic.loadCase(lumbar_logic.loadRadiograph(lumbar_ap))
-    shape = lumbar_logic.radiograph.pixels.shape
-    expected = labels.readLabelFiles(lumbar_ap.with_name("lumbar_ap_routine.labels.png"), shape)
+    masks = read_masks(lumbar_ap.with_name("lumbar_ap_routine.labels.json"))
     current = lumbar_logic.currentMasks()
-    assert current.keys() == expected.keys()
-    assert all(np.array_equal(current[sid], expected[sid]) for sid in expected)
+    ids = np.unique(masks.vertebrae)[1:]
+    assert current.keys() == (set(masks.structures) - {"vertebrae"}) | {f"vertebra_{i}" for i in ids}
+    assert all(np.array_equal(current[name], mask) for name, mask in masks.structures.items() if name != "vertebrae")
+    assert all(np.array_equal(current[f"vertebra_{i}"], masks.vertebrae == i) for i in ids)
 
 
-def test_the_rules_table_matches_the_package_rules_on_the_label_files(lumbar_logic, lumbar_ap):
-    from PIL import Image
-
-    from radiographqc.dicom_io import read_radiograph
-    from radiographqc.lumbar import evaluate_lumbar, masks_from_channels
+def test_the_rules_table_matches_the_command_line_on_the_same_sample(lumbar_logic, lumbar_ap):
+    from radiographqc.lumbar.pipeline import LumbarPipeline
 
     result = lumbar_logic.process(lumbar_logic.loadRadiograph(lumbar_ap))
-    table = json.loads(lumbar_ap.with_name("lumbar_ap_routine.labels.json").read_text())["labels"]
-    bits = np.asarray(Image.open(lumbar_ap.with_name("lumbar_ap_routine.labels.png"))).astype(int)
-    instances = np.asarray(Image.open(lumbar_ap.with_name("lumbar_ap_routine.vertebrae.png")))
-    channels = {name: (bits & value) != 0 for name, value in table.items() if name != "vertebrae"}
-    radiograph = read_radiograph(lumbar_ap)
-    direct = evaluate_lumbar(masks_from_channels("AP", channels, instances), radiograph.pixels,
-                             lumbar_logic.profile, radiograph.spacing)
-    assert [(r.id, r.value, r.passed) for r in result.rules] == [(r.id, r.value, r.passed) for r in direct.rules]
+    cli = LumbarPipeline(lumbar_logic.profile).assess(lumbar_ap).report
+    assert [(r.id, r.value, r.passed) for r in result.rules] == [
+        (r["id"], r["value"], r["passed"]) for r in cli["rules"]]
+    assert result.qualified == cli["qualified"]
     table_rows = rows(lumbar_logic)
     assert table_rows["vertebra_count"]["value"] == str(truth(lumbar_ap)[1]["vertebra_count"])
-    assert table_rows["verdict"]["result"] == ("QUALIFIED" if direct.qualified else "UNQUALIFIED")
+    assert table_rows["verdict"]["result"] == ("QUALIFIED" if cli["qualified"] else "UNQUALIFIED")
+
+
+def test_report_export_has_the_rules_the_review_and_the_segmentation_picture(lumbar_logic, lumbar_ap, tmp_path):
+    lumbar_logic.process(lumbar_logic.loadRadiograph(lumbar_ap))
+    lumbar_logic.setSegmentMask("L3_double_contour", lumbar_logic.segmentMask("L3"))
+    json_path, html_path = lumbar_logic.exportReport(tmp_path / "out")
+    report = json.loads(json_path.read_text())
+    assert report["module"] == "lumbar" and report["qualified"] is False
+    assert report["masks"]["source"] == "reviewed (file)" and report["models"] == []
+    assert [c["segment"] for c in report["review"]["changes"]] == ["L3_double_contour"]
+    assert "data:image/png;base64," in html_path.read_text()
 
 
 def test_editing_the_l3_double_contour_segment_reruns_the_rules_and_flips_the_verdict(lumbar_logic, lumbar_ap,
@@ -122,7 +126,7 @@ def test_switching_the_criteria_profile_reruns_the_rules(lumbar_logic, lumbar_ap
 
 
 def test_training_export_reimports_with_the_edit_and_its_provenance(lumbar_logic, lumbar_ap, tmp_path):
-    from LumbarQCLib import labels
+    from radiographqc.label_io import read_masks
 
     lumbar_logic.process(lumbar_logic.loadRadiograph(lumbar_ap))
     double = lumbar_logic.segmentMask("L3_double_contour")
@@ -130,12 +134,20 @@ def test_training_export_reimports_with_the_edit_and_its_provenance(lumbar_logic
     lumbar_logic.setSegmentMask("L3_double_contour", grown)
     paths = lumbar_logic.exportTrainingData(tmp_path / "train", userName="dr.who")
     assert paths["image"].read_bytes() == lumbar_ap.read_bytes()
-    reread = labels.readLabelFiles(paths["labels"], grown.shape)
-    current = lumbar_logic.currentMasks()
-    assert reread.keys() == current.keys() and all(np.array_equal(reread[k], current[k]) for k in current)
+    reread, current = read_masks(paths["labels"]), lumbar_logic.lumbarMasks()
+    assert reread.view == "AP" and np.array_equal(reread.structures["L3_double_contour"], grown)
+    assert all(np.array_equal(reread.structures[k], current.structures[k]) for k in current.structures)
+    bodies = [(reread.vertebra_names.get(i), reread.vertebrae == i) for i in np.unique(reread.vertebrae)[1:]]
+    levels = sorted(truth(lumbar_ap)[0], key=truth(lumbar_ap)[0].get)      # every body the label file names
+    assert [level for level, _ in bodies] == [level for level, _ in current.vertebrae] == levels
+    assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(bodies, current.vertebrae))
+    # the exported case loads back into the module with the same rule results
+    again = lumbar_logic.process(lumbar_logic.loadRadiograph(paths["image"]))
+    assert [(r.id, r.value) for r in again.rules] == [(r.id, r.value) for r in
+                                                       lumbar_logic.result.rules]
     provenance = json.loads(paths["provenance"].read_text())
     assert provenance["who"] == "dr.who" and provenance["view"] == "AP"
-    (change,) = provenance["changes"]
+    (change,) = json.loads(paths["provenance"].read_text())["changes"]
     assert change["segment"] == "L3_double_contour" and change["pixels_removed"] == 0
     assert change["pixels_added"] == int((grown & ~double).sum()) > 0
 
@@ -144,7 +156,7 @@ def test_a_scene_saved_as_mrb_loads_back_with_segmentation_and_rules_and_the_rev
         lumbar_logic, lumbar_ap, tmp_path, slicer_module):
     from conftest_slicer import build_scene
     from LumbarQCLib.logic import LumbarQCLogic
-    from WristQCLib import mrml
+    from radiographqc import mrml
 
     volume = lumbar_logic.loadRadiograph(lumbar_ap)
     lumbar_logic.process(volume)
@@ -177,7 +189,27 @@ def test_the_batch_runs_a_folder_step_by_step_and_reports_a_bad_file(lumbar_logi
     assert [(s.path.name, s.error is None) for s in steps] == [
         ("broken.dcm", False), ("lumbar_ap_routine.dcm", True), ("lumbar_lat_routine.dcm", True)]
     assert [round(s.progress, 3) for s in steps] == [0.333, 0.667, 1.0]
-    with open(runner.summaryPath, newline="") as handle:
+    with open(runner.result.summary_path, newline="") as handle:
         summary = list(csv.DictReader(handle))
     assert [r["status"] for r in summary] == ["error", "ok", "ok"]
     assert summary[1]["module"] == "lumbar" and summary[1]["qualified"] in ("True", "False")
+
+
+def test_without_a_label_file_the_bundled_model_segments_and_scores_as_the_command_line(lumbar_logic, tmp_path):
+    from radiographqc.errors import ModelError
+    from radiographqc.lumbar.pipeline import LumbarPipeline
+
+    image = copy_case("lumbar_ap_routine", tmp_path / "case")
+    image.with_name("lumbar_ap_routine.labels.json").unlink()
+    try:
+        lumbar_logic.segmenter.registry.manifest_path(lumbar_logic.segmenter.model_id)
+    except ModelError:
+        pytest.skip("no bundled lumbar segmentation model")
+    result = lumbar_logic.process(lumbar_logic.loadRadiograph(image))
+    cli = LumbarPipeline(lumbar_logic.profile, segmenter=lumbar_logic.segmenter).assess(image).report
+    # whatever the model segments, the module scores the same segmentation as the command line
+    assert [(r.id, r.value, r.passed) for r in result.rules] == [
+        (r["id"], r["value"], r["passed"]) for r in cli["rules"]]
+    report = lumbar_logic.report()
+    assert report["masks"]["source"] == "model" and report["models"] == cli["models"]
+    assert lumbar_logic.segmentIds()

@@ -18,7 +18,7 @@ def a_folder(tmp_path):
 
 
 def summary(runner):
-    with open(runner.summaryPath, newline="") as handle:
+    with open(runner.result.summary_path, newline="") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -28,7 +28,7 @@ def test_batch_reports_progress_per_file_and_goes_on_after_a_bad_file(wrist_logi
     result = runner.run(steps.append)
     assert [round(s.progress, 3) for s in steps] == [0.333, 0.667, 1.0]
     assert [s.path.name for s in steps] == ["a.dcm", "b.dcm", "c.dcm"]
-    assert steps[1].error.startswith(str(steps[1].path)) and steps[1].reportPath is None
+    assert steps[1].error.startswith(str(steps[1].path)) and steps[1].report_path is None
     assert result.failed == 1 and runner.finished
     rows = summary(runner)
     assert [(r["status"], r["total"], r["grade"]) for r in rows] == [("ok", "85", "A"), ("error", "", ""),

@@ -64,7 +64,7 @@ def keypoints(points, confidence=None):
 
 
 def table_rows(logic):
-    from WristQCLib import mrml
+    from radiographqc import mrml
 
     return {row["id"]: row for row in mrml.readTable(logic.tableNode)}
 
@@ -82,7 +82,7 @@ def drag(node, index, ras_positions):
 
 
 def test_loader_gives_the_dx_spacing_and_window_and_shows_monochrome1_bone_bright(wrist_logic, tmp_path):
-    from WristQCLib import mrml
+    from radiographqc import mrml
 
     plain = wrist_logic.loadRadiograph(write_wrist_dicom(tmp_path / "m2.dcm"))
     inverted = wrist_logic.loadRadiograph(write_wrist_dicom(tmp_path / "m1.dcm", photometric="MONOCHROME1"))
@@ -101,7 +101,7 @@ def test_loader_gives_the_dx_spacing_and_window_and_shows_monochrome1_bone_brigh
 
 
 def test_pixel_and_ras_positions_map_exactly_both_ways_with_anisotropic_spacing(a_wrist_volume):
-    from WristQCLib import mrml
+    from radiographqc import mrml
 
     assert mrml.pixelToRas(a_wrist_volume, (0, 0)) == (0.0, 0.0, 0.0)
     assert mrml.pixelToRas(a_wrist_volume, (4, 10)) == pytest.approx((-4 * COL_MM, -10 * ROW_MM, 0.0), abs=1e-12)
@@ -137,7 +137,7 @@ def test_the_table_holds_every_item_with_total_and_grade_as_the_rules_say(wrist_
 
 
 def test_dragging_a_point_updates_angle_table_and_grade_at_once_and_undo_restores(wrist_logic, a_wrist_volume):
-    from WristQCLib import mrml
+    from radiographqc import mrml
 
     wrist_logic.process(a_wrist_volume, keypoints(GOOD_AP))
     angle = wrist_logic.measurementNodes["AP3"]
@@ -164,7 +164,7 @@ def test_dragging_a_point_updates_angle_table_and_grade_at_once_and_undo_restore
 
 
 def test_each_discrete_move_is_one_undo_step(wrist_logic, a_wrist_volume):
-    from WristQCLib import mrml
+    from radiographqc import mrml
 
     wrist_logic.process(a_wrist_volume, keypoints(GOOD_AP))
     for y in (310.0, 320.0):
@@ -175,7 +175,7 @@ def test_each_discrete_move_is_one_undo_step(wrist_logic, a_wrist_volume):
 
 
 def test_placing_the_missing_thumb_mcp_rescores(wrist_logic, a_wrist_volume):
-    from WristQCLib import mrml
+    from radiographqc import mrml
 
     wrist_logic.process(a_wrist_volume, keypoints(dict(GOOD_AP, P1=None)))
     rows = table_rows(wrist_logic)
@@ -261,7 +261,7 @@ def test_training_data_export_reimports_with_the_corrections_and_provenance(wris
 
 def test_a_scene_saved_as_mrb_loads_back_with_results_and_the_review_goes_on(wrist_logic, a_wrist_volume, tmp_path,
                                                                             slicer_module):
-    from WristQCLib import mrml
+    from radiographqc import mrml
     from WristQCLib.logic import WristQCLogic
     from conftest_slicer import build_scene
 
@@ -305,23 +305,48 @@ def test_a_repository_sample_scores_in_slicer_exactly_as_on_the_command_line(wri
 
 
 def test_without_a_keypoint_file_the_bundled_model_places_the_points_and_flags_low_confidence(wrist_logic):
-    from radiographqc.models import ModelRegistry
-    from WristQCLib import mrml
+    from radiographqc import mrml
+    from radiographqc.errors import ModelError
 
     path = SAMPLES / "wrist_ap_routine.dcm"
-    if not path.is_file() or "wrist-ap-3" not in ModelRegistry().manifests():
-        pytest.skip("needs the wrist AP sample and the bundled wrist-ap-3 model")
+    if not path.is_file():
+        pytest.skip("the repository samples are not generated yet")
+    try:
+        model = wrist_logic.detector.model("AP")
+    except ModelError:
+        pytest.skip("no bundled wrist AP keypoint model")
     volume = wrist_logic.loadRadiograph(path)
     volume.SetAttribute("RadiographQC.path", "")          # as if no keypoint file were beside the image
     wrist_logic.process(volume)
-    assert volume.GetAttribute("RadiographQC.keypointSource").startswith("model wrist-ap-3")
-    predicted = ModelRegistry().load("wrist-ap-3").predict(mrml.pixelsFromVolume(volume))
+    assert volume.GetAttribute("RadiographQC.keypointSource") == "model"
+    # whatever the model predicts, the module shows exactly that (positions, absences, confidences)
+    predicted = model.predict(mrml.pixelsFromVolume(volume))
     placed = wrist_logic.currentKeypoints().points
+    assert placed.keys() == predicted.keys()
     for pid, landmark in predicted.items():
         assert placed[pid].confidence == landmark.confidence
         assert (placed[pid].xy is None) == (landmark.xy is None)
         if landmark.xy is not None:
             assert placed[pid].xy == pytest.approx(landmark.xy, abs=1e-9)
+    threshold = wrist_logic.lowConfidenceThreshold
     assert wrist_logic.lowConfidencePoints() == [pid for pid, lm in predicted.items()
-                                                 if lm.xy is not None and lm.confidence < 0.5]
-    assert wrist_logic.report()["models"][0]["id"] == "wrist-ap-3"
+                                                 if lm.xy is not None and lm.confidence < threshold]
+    assert wrist_logic.report()["models"] == [{"id": model.id, "version": model.version,
+                                               "sha256": model.manifest["sha256"]}]
+    assert wrist_logic.report()["keypoints"]["P2"]["source"] == "model"
+
+
+def test_without_a_keypoint_file_or_a_model_every_point_waits_for_the_reviewer(wrist_logic, a_wrist_volume,
+                                                                                tmp_path, monkeypatch):
+    from radiographqc.models import ModelRegistry
+
+    monkeypatch.setenv("RADIOGRAPHQC_MODELS", str(tmp_path / "no-models"))
+    wrist_logic.detector.registry = ModelRegistry()
+    a_wrist_volume.SetAttribute("RadiographQC.path", "")
+    result = wrist_logic.process(a_wrist_volume)
+    assert a_wrist_volume.GetAttribute("RadiographQC.keypointSource") == "none"
+    assert wrist_logic.pointPixels() == {"P1": None, "P2": None, "P3": None}
+    assert {item.id: item.score for item in result.items}["AP3"] == 0
+    wrist_logic.setPointPixel("P2", GOOD_AP["P2"])
+    wrist_logic.setPointPixel("P3", GOOD_AP["P3"])
+    assert {item.id: item.score for item in wrist_logic.result.items}["AP3"] == 10
