@@ -3,22 +3,20 @@
 Module, parameter node, widget and self-test. The widget only wires the .ui to LumbarQCLogic
 (LumbarQCLib/logic.py), which forwards to the pure `radiographqc` package.
 """
-import getpass
 import os
 from pathlib import Path
 
-import qt
 import slicer
-import vtk
 from slicer import vtkMRMLScalarVolumeNode, vtkMRMLSegmentationNode, vtkMRMLTableNode
 from slicer.i18n import tr as _
 from slicer.parameterNodeWrapper import parameterNodeWrapper
-from slicer.ScriptedLoadableModule import (ScriptedLoadableModule, ScriptedLoadableModuleLogic,
+from slicer.ScriptedLoadableModule import (ScriptedLoadableModule,
                                            ScriptedLoadableModuleTest, ScriptedLoadableModuleWidget)
 from slicer.util import VTKObservationMixin
 
 from LumbarQCLib.logic import LumbarQCLogic
 from radiographqc import mrml
+from radiographqc.qcwidget import QCWidgetMixin
 
 SAMPLE_CATEGORY = "RadiographQC"
 
@@ -83,82 +81,20 @@ class LumbarQCParameterNode:
     profilePath: str = ""
 
 
-class LumbarQCWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
+class LumbarQCWidget(QCWidgetMixin, ScriptedLoadableModuleWidget, VTKObservationMixin):
+    logicClass = LumbarQCLogic
+    parameterNodeClass = LumbarQCParameterNode
+    uiFileName = "LumbarQC.ui"
+
     def __init__(self, parent=None):
         ScriptedLoadableModuleWidget.__init__(self, parent)
         VTKObservationMixin.__init__(self)
-        self.logic = None
-        self._parameterNode = None
-        self._parameterNodeGuiTag = None
-        self.batchRunner = None
-        self.batchTimer = None
 
     def setup(self):
         ScriptedLoadableModuleWidget.setup(self)
-        uiWidget = slicer.util.loadUI(self.resourcePath("UI/LumbarQC.ui"))
-        self.layout.addWidget(uiWidget)
-        self.ui = slicer.util.childWidgetVariables(uiWidget)
-        uiWidget.setMRMLScene(slicer.mrmlScene)
-        self.logic = LumbarQCLogic(slicer.mrmlScene, userName=getpass.getuser())
-
-        self.addObserver(slicer.mrmlScene, slicer.mrmlScene.StartCloseEvent, self.onSceneStartClose)
-        self.addObserver(slicer.mrmlScene, slicer.mrmlScene.EndCloseEvent, self.onSceneEndClose)
-        self.ui.loadButton.clicked.connect(self.onLoad)
-        self.ui.applyButton.clicked.connect(self.onApply)
+        self.setupQC()
         self.ui.undoButton.visible = False    # the Segment Editor has its own undo
-        self.ui.profilePathLineEdit.currentPathChanged.connect(self.onProfileChanged)
-        self.ui.exportReportButton.clicked.connect(self.onExportReport)
-        self.ui.exportTrainingButton.clicked.connect(self.onExportTraining)
-        self.ui.batchStartButton.clicked.connect(self.onBatchStart)
-        self.ui.batchCancelButton.clicked.connect(self.onBatchCancel)
-        self.ui.userNameLineEdit.text = getpass.getuser()
         self.initializeParameterNode()
-
-    def cleanup(self):
-        self.removeObservers()
-        if self.logic:
-            self.logic.cleanup()
-
-    def enter(self):
-        self.initializeParameterNode()
-
-    def exit(self):
-        if self._parameterNode:
-            self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
-            self._parameterNodeGuiTag = None
-
-    def onSceneStartClose(self, caller, event):
-        self.logic.cleanup()
-        self.setParameterNode(None)
-
-    def onSceneEndClose(self, caller, event):
-        if self.parent.isEntered:
-            self.initializeParameterNode()
-
-    def initializeParameterNode(self):
-        self.setParameterNode(LumbarQCParameterNode(ScriptedLoadableModuleLogic().getParameterNode()))
-        if not self._parameterNode.inputVolume:
-            volume = slicer.mrmlScene.GetFirstNodeByClass("vtkMRMLScalarVolumeNode")
-            if volume:
-                self._parameterNode.inputVolume = volume
-
-    def setParameterNode(self, parameterNode):
-        if self._parameterNode:
-            self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
-            self.removeObserver(self._parameterNode, vtk.vtkCommand.ModifiedEvent, self.updateButtons)
-        self._parameterNode = parameterNode
-        if self._parameterNode:
-            self._parameterNodeGuiTag = self._parameterNode.connectGui(self.ui)
-            self.addObserver(self._parameterNode, vtk.vtkCommand.ModifiedEvent, self.updateButtons)
-        self.updateButtons()
-
-    # ------------------------------------------------------------------ actions (all work is in the logic)
-
-    def onLoad(self):
-        with slicer.util.tryWithErrorDisplay(_("Cannot load the radiograph."), waitCursor=True):
-            volume = self.logic.loadRadiograph(self.ui.dicomPathLineEdit.currentPath)
-            slicer.util.setSliceViewerLayers(background=volume, fit=True)
-            self._parameterNode.inputVolume = volume
 
     def onApply(self):
         volume = self._parameterNode.inputVolume
@@ -169,10 +105,7 @@ class LumbarQCWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
             labelPath = self.ui.labelPathLineEdit.currentPath or None
             self.logic.process(volume, labelPath=labelPath)
             self._parameterNode.segmentation = self.logic.segmentationNode
-            self._parameterNode.results = self.logic.tableNode
-            self.ui.resultsTableView.setMRMLTableNode(self.logic.tableNode)
-            self.addObserver(self.logic.tableNode, vtk.vtkCommand.ModifiedEvent, self.onResultsModified)
-            self.onResultsModified()
+            self.showResults()
 
     def onResultsModified(self, caller=None, event=None):
         result = self.logic.result
@@ -182,60 +115,8 @@ class LumbarQCWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
                                        _("UNQUALIFIED: {rules}").format(rules=", ".join(failed)))
         self.updateButtons()
 
-    def onProfileChanged(self, path):
-        with slicer.util.tryWithErrorDisplay(_("Cannot use this criteria profile."), waitCursor=True):
-            self.logic.setProfile(path or None)
-            self._parameterNode.profilePath = path
-        self.onResultsModified()
-
-    def onExportReport(self):
-        with slicer.util.tryWithErrorDisplay(_("Report export failed."), waitCursor=True):
-            jsonPath, htmlPath = self.logic.exportReport(self.ui.exportFolderLineEdit.currentPath)
-            self.ui.statusLabel.text = _("Report written: {path}").format(path=htmlPath)
-
-    def onExportTraining(self):
-        with slicer.util.tryWithErrorDisplay(_("Training data export failed."), waitCursor=True):
-            paths = self.logic.exportTrainingData(Path(self.ui.exportFolderLineEdit.currentPath) / "training",
-                                                  userName=self.ui.userNameLineEdit.text)
-            self.ui.statusLabel.text = _("Training data written: {path}").format(path=paths["labels"])
-
-    def onBatchStart(self):
-        with slicer.util.tryWithErrorDisplay(_("Cannot start the batch."), waitCursor=True):
-            self.batchRunner = self.logic.createBatchRunner([self.ui.batchInputLineEdit.currentPath],
-                                                            self.ui.batchOutputLineEdit.currentPath)
-            self.ui.batchProgressBar.value = 0
-            self.batchTimer = qt.QTimer()
-            self.batchTimer.setInterval(0)          # one file per event-loop turn: the GUI stays live
-            self.batchTimer.timeout.connect(self.onBatchStep)
-            self.batchTimer.start()
-        self.updateButtons()
-
-    def onBatchStep(self):
-        step = self.batchRunner.step()
-        if step is None:
-            self.batchTimer.stop()
-            result = self.batchRunner.result
-            self.ui.statusLabel.text = _("Batch finished: {n} files, {failed} failed; summary {path}").format(
-                n=len(result.rows), failed=result.failed, path=result.summary_path)
-            self.batchRunner = None
-        else:
-            self.ui.batchProgressBar.value = int(round(100 * step.progress))
-            self.ui.statusLabel.text = step.error or str(step.path)
-        self.updateButtons()
-
-    def onBatchCancel(self):
-        if self.batchRunner:
-            self.batchRunner.cancel()
-
-    def updateButtons(self, caller=None, event=None):
-        hasVolume = bool(self._parameterNode and self._parameterNode.inputVolume)
-        hasCase = self.logic is not None and self.logic.result is not None
-        self.ui.applyButton.enabled = hasVolume
-        self.ui.exportReportButton.enabled = hasCase
-        self.ui.exportTrainingButton.enabled = hasCase
-        running = self.batchRunner is not None
-        self.ui.batchStartButton.enabled = not running
-        self.ui.batchCancelButton.enabled = running
+    def updateCaseButtons(self, hasCase):
+        pass                                  # no module-specific buttons
 
 
 class LumbarQCTest(ScriptedLoadableModuleTest):

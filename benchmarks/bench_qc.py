@@ -2,16 +2,16 @@
 
     python benchmarks/bench_qc.py [--repeat 20] [--threads N]
 
-Wrist: DICOM load, keypoint model (ONNX Runtime), marker, rules, and end to end (load -> model ->
-marker -> rules -> JSON report dict + overlay PNG) both with the sample keypoint files and with the
-model. ONNX Runtime vs eager torch: the same network (architecture and input size of the bundled AP
-model, weights rebuilt from scratch because only the ONNX file is bundled) timed in one run; needs
-the `train` extra. Lumbar: load, rules on the sample masks, end to end.
+Wrist: DICOM load, keypoint model and artefact classifier (ONNX Runtime), marker, rules, and end to
+end (load -> keypoints -> marker -> artefact -> rules -> JSON report dict + overlay PNG) both with
+the models and with the samples' true keypoint files. ONNX Runtime vs eager torch: the same
+network (architecture and input size of the bundled AP model, weights rebuilt from scratch because
+only the ONNX file is bundled) timed in one run; needs the `train` extra. Lumbar: load,
+segmentation model, rules, and end to end both with the model and with the true label files.
 """
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import tempfile
 import time
@@ -40,24 +40,16 @@ def median_ms(fn, repeat: int) -> float:
     return 1000 * statistics.median(times)
 
 
-def without_keypoint_files(folder: Path) -> Path:
-    """A copy of the sample DICOMs alone, so the pipeline has to run the keypoint models."""
-    tmp = Path(tempfile.mkdtemp(prefix="rqc-bench-"))
-    for dcm in folder.glob("*.dcm"):
-        shutil.copy(dcm, tmp / dcm.name)
-    return tmp
-
-
 def bench_wrist(repeat: int, threads):
     profile = load_profile("wrist")
-    with_files = WristPipeline(profile)
-    registry = ModelRegistry()
-    threshold = profile["marker"]["similarity_threshold"]
-    bare = without_keypoint_files(SAMPLES / "wrist")
+    with_files = WristPipeline(profile, keypoints=SAMPLES / "wrist" / "truth")
     with_model = WristPipeline(profile)
+    registry = ModelRegistry()
+    artefact = registry.load("wrist-artefact", threads=threads)
+    threshold = profile["marker"]["similarity_threshold"]
     print(f"\nWrist ({repeat} runs, median ms per image)")
-    print(f"{'image':24s} {'size':>9s} {'load':>6s} {'model':>6s} {'marker':>7s} {'rules':>6s} "
-          f"{'e2e files':>9s} {'e2e model':>9s}")
+    print(f"{'image':24s} {'size':>9s} {'load':>6s} {'keypts':>6s} {'artef':>6s} {'marker':>7s} {'rules':>6s} "
+          f"{'e2e model':>9s} {'e2e files':>9s}")
     for path in expand_inputs([SAMPLES / "wrist"]):
         rg = read_radiograph(path)
         kps, _, _ = with_files.keypoints_for(path, rg)
@@ -65,14 +57,14 @@ def bench_wrist(repeat: int, threads):
         marker = detect_marker(rg.pixels, threshold=threshold)
         cells = [median_ms(lambda: read_radiograph(path), repeat),
                  median_ms(lambda: model.predict(rg.pixels), repeat),
+                 median_ms(lambda: artefact.predict(rg.pixels), repeat),
                  median_ms(lambda: detect_marker(rg.pixels, threshold=threshold), repeat),
                  median_ms(lambda: evaluate_wrist(kps, rg.rows, rg.cols, rg.spacing, rg.header, marker, None,
                                                   profile), repeat * 10),
-                 median_ms(lambda: with_files.assess(path), repeat),
-                 median_ms(lambda: with_model.assess(bare / path.name), repeat)]
-        print(f"{path.name:24s} {rg.cols:>4d}x{rg.rows:<4d} " + " ".join(f"{c:6.1f}" if i < 4 else f"{c:9.1f}"
+                 median_ms(lambda: with_model.assess(path), repeat),
+                 median_ms(lambda: with_files.assess(path), repeat)]
+        print(f"{path.name:24s} {rg.cols:>4d}x{rg.rows:<4d} " + " ".join(f"{c:6.1f}" if i < 5 else f"{c:9.1f}"
                                                                       for i, c in enumerate(cells)))
-    shutil.rmtree(bare)
 
 
 def bench_onnx_vs_torch(repeat: int, threads):
@@ -111,16 +103,20 @@ def bench_onnx_vs_torch(repeat: int, threads):
 
 def bench_lumbar(repeat: int):
     profile = load_profile("lumbar")
-    pipeline = LumbarPipeline(profile)
-    print(f"\nLumbar ({repeat} runs, median ms per image; masks from the sample label files)")
-    print(f"{'image':26s} {'size':>9s} {'load':>6s} {'rules':>6s} {'e2e':>6s}")
+    with_model = LumbarPipeline(profile)
+    with_files = LumbarPipeline(profile, masks=SAMPLES / "lumbar" / "truth")
+    print(f"\nLumbar ({repeat} runs, median ms per image)")
+    print(f"{'image':26s} {'size':>9s} {'load':>6s} {'segm':>6s} {'rules':>6s} {'e2e model':>9s} {'e2e files':>9s}")
     for path in expand_inputs([SAMPLES / "lumbar"]):
         rg = read_radiograph(path)
-        masks, _, _ = pipeline.masks_for(path, rg)
+        masks, _, _ = with_model.masks_for(path, rg)
         cells = [median_ms(lambda: read_radiograph(path), repeat),
+                 median_ms(lambda: with_model.masks_for(path, rg), repeat),
                  median_ms(lambda: evaluate_lumbar(masks, rg.pixels, profile), repeat),
-                 median_ms(lambda: pipeline.assess(path), repeat)]
-        print(f"{path.name:26s} {rg.cols:>4d}x{rg.rows:<4d} " + " ".join(f"{c:6.1f}" for c in cells))
+                 median_ms(lambda: with_model.assess(path), repeat),
+                 median_ms(lambda: with_files.assess(path), repeat)]
+        print(f"{path.name:26s} {rg.cols:>4d}x{rg.rows:<4d} " + " ".join(f"{c:6.1f}" if i < 3 else f"{c:9.1f}"
+                                                                        for i, c in enumerate(cells)))
 
 
 def main():

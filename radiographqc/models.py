@@ -195,14 +195,25 @@ class OnnxModel:
         return self.session.run(None, {self.input_name: np.asarray(batch, dtype=np.float32)})
 
 
-class KeypointModel(OnnxModel):
-    """Heatmap landmark detector: image in, named landmarks with confidence out."""
+class LetterboxedModel(OnnxModel):
+    """A model whose input is one image letterboxed to a square and normalised by percentiles."""
 
     def __init__(self, manifest_path, threads=None):
         super().__init__(manifest_path, threads)
         spec = self.manifest["input"]
         self.size = int(spec["shape"][-1])
         self.percentiles = tuple(spec["normalisation"]["percentiles"])
+
+    def letterbox(self, pixels):
+        """(network input (size, size) float32, Letterbox) of one 2-D image."""
+        return letterbox_image(pixels, self.size, *self.percentiles)
+
+
+class KeypointModel(LetterboxedModel):
+    """Heatmap landmark detector: image in, named landmarks with confidence out."""
+
+    def __init__(self, manifest_path, threads=None):
+        super().__init__(manifest_path, threads)
         self.landmarks = list(self.manifest["landmarks"])
         outputs = self.manifest["outputs"]
         self.presence_threshold = float(outputs["presence_threshold"])
@@ -210,7 +221,7 @@ class KeypointModel(OnnxModel):
 
     def heatmaps(self, pixels):
         """(heatmaps (K, size, size), Letterbox) for one 2-D image."""
-        net_input, box = letterbox_image(pixels, self.size, *self.percentiles)
+        net_input, box = self.letterbox(pixels)
         return self.run(net_input[None, None])[0][0], box
 
     def locate(self, pixels):
@@ -233,40 +244,27 @@ class KeypointModel(OnnxModel):
 
 @dataclass
 class Segmentation:
-    """Per-structure output of a segmentation model, at the resolution of the input image.
-
-    `instances`: vertebral bodies as ids 1..n ordered top to bottom (0 = background);
-    `l3_instance`: the id of L3, or None when the L3 channel matches no body.
-    """
+    """Per-structure output of a segmentation model, at the resolution of the input image (the
+    vertebral bodies are separated, counted and named by the lumbar rules, from the "vertebrae"
+    and "vertebra_separation" masks)."""
 
     probabilities: dict[str, np.ndarray]     # name -> (rows, cols) float32 0..1
     masks: dict[str, np.ndarray]             # name -> (rows, cols) bool
-    instances: np.ndarray                    # (rows, cols) int32
-    l3_instance: int | None
     box: Letterbox
 
-    @property
-    def instance_count(self):
-        return int(self.instances.max()) if self.instances.size else 0
 
-
-class SegmentationModel(OnnxModel):
+class SegmentationModel(LetterboxedModel):
     """Multi-label segmentation: one sigmoid probability map per structure (`channels`)."""
 
     def __init__(self, manifest_path, threads=None):
         super().__init__(manifest_path, threads)
-        spec = self.manifest["input"]
-        self.size = int(spec["shape"][-1])
-        self.percentiles = tuple(spec["normalisation"]["percentiles"])
         self.channels = list(self.manifest["channels"])
         self.view_channels = dict(self.manifest.get("view_channels", {}))
-        outputs = self.manifest["outputs"]
-        self.threshold = float(outputs["threshold"])
-        self.instance_rules = dict(outputs["instances"])
+        self.threshold = float(self.manifest["outputs"]["threshold"])
 
     def network_probabilities(self, pixels):
         """((C, size, size) probabilities in the letterboxed frame, Letterbox) of one 2-D image."""
-        net_input, box = letterbox_image(pixels, self.size, *self.percentiles)
+        net_input, box = self.letterbox(pixels)
         return self.run(net_input[None, None])[0][0], box
 
     def segment(self, pixels, view=None):
@@ -276,14 +274,44 @@ class SegmentationModel(OnnxModel):
         probabilities = {name: upsample_to_image(maps[self.channels.index(name)], box)
                          for name in names}
         masks = {name: prob > self.threshold for name, prob in probabilities.items()}
-        scale = (box.rows / box.resized_rows) * (box.cols / box.resized_cols)
-        instances = vertebra_instances(
-            masks["vertebrae"], masks["vertebra_separation"],
-            min_area=self.instance_rules["min_area_px"] * scale,
-            grow=int(np.ceil(2 * self.instance_rules["separation_radius_px"]
-                             * max(box.rows / box.resized_rows, 1.0))))
-        return Segmentation(probabilities, masks, instances,
-                            l3_instance(instances, masks.get("L3")), box)
+        return Segmentation(probabilities, masks, box)
+
+
+@dataclass(frozen=True)
+class ArtefactPrediction:
+    """A foreign-body classifier's answer for one image."""
+
+    probability: float          # of a foreign body
+    heatmap: np.ndarray         # (rows, cols) float32 0..1: the evidence map on the image grid
+    peak_xy: tuple[float, float]   # image pixel (column, row) of the strongest evidence
+
+
+class ArtefactModel(LetterboxedModel):
+    """Foreign-body classifier with a class-activation (evidence) map."""
+
+    def __init__(self, manifest_path, threads=None):
+        super().__init__(manifest_path, threads)
+        self.threshold = float(self.manifest["outputs"]["threshold"])
+
+    def probability(self, canvas):
+        """(probability, evidence logits (g, g)) of one letterboxed (size, size) input."""
+        logit, evidence = self.run(np.asarray(canvas, np.float32)[None, None])
+        return float(_sigmoid(logit.item())), evidence[0, 0]
+
+    def predict(self, pixels):
+        """ArtefactPrediction of one 2-D image, the heatmap resampled onto its pixel grid."""
+        from skimage.transform import resize
+
+        canvas, box = self.letterbox(pixels)
+        probability, evidence = self.probability(canvas)
+        on_canvas = resize(_sigmoid(evidence), (self.size, self.size), order=1, mode="edge")
+        heatmap = upsample_to_image(on_canvas, box)
+        row, col = np.unravel_index(int(np.argmax(heatmap)), heatmap.shape)
+        return ArtefactPrediction(probability, heatmap.astype(np.float32), (float(col), float(row)))
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))
 
 
 def upsample_to_image(network_map, box):
@@ -302,38 +330,6 @@ def _axis_samples(count, resized, offset):
     lower = np.floor(coords).astype(int)
     upper = np.minimum(lower + 1, resized - 1)
     return lower + offset, upper + offset, (coords - lower).astype(np.float32)
-
-
-def vertebra_instances(body, separation, min_area, grow):
-    """Vertebral bodies as ids 1..n, top to bottom: connected components of body - separation.
-
-    Components smaller than `min_area` pixels are dropped; the rest are grown back by `grow` pixels
-    into the body mask (the separation band took a rim off each).
-    """
-    from skimage.measure import label, regionprops
-    from skimage.segmentation import expand_labels
-
-    cores = label(body & ~separation, connectivity=1)
-    regions = [r for r in regionprops(cores) if r.area >= min_area]
-    regions.sort(key=lambda r: (r.centroid[0], r.centroid[1]))
-    ordered = np.zeros(cores.max() + 1, dtype=np.int32)
-    for new_id, region in enumerate(regions, start=1):
-        ordered[region.label] = new_id
-    instances = ordered[cores]
-    if grow > 0:
-        instances = np.where(body, expand_labels(instances, grow), 0).astype(np.int32)
-    return instances
-
-
-def l3_instance(instances, l3_mask):
-    """Id of the body that overlaps the L3 mask most, if at least half of it lies inside."""
-    if l3_mask is None or not instances.any():
-        return None
-    inside = np.bincount(instances[l3_mask].ravel(), minlength=instances.max() + 1)
-    area = np.bincount(instances.ravel(), minlength=instances.max() + 1)
-    inside[0] = 0
-    best = int(inside.argmax())
-    return best if best and inside[best] >= 0.5 * area[best] else None
 
 
 class ModelRegistry:
@@ -371,8 +367,10 @@ def load_model(path_or_id, threads=None):
 
 
 def model_class(task):
-    """The class that runs a manifest's task ("keypoints", "segmentation"; else plain ONNX)."""
-    return {"keypoints": KeypointModel, "segmentation": SegmentationModel}.get(task, OnnxModel)
+    """The class that runs a manifest's task ("keypoints", "segmentation", "artefact"; else plain
+    ONNX)."""
+    return {"keypoints": KeypointModel, "segmentation": SegmentationModel,
+            "artefact": ArtefactModel}.get(task, OnnxModel)
 
 
 def _open_session(path, expected_sha256, threads):

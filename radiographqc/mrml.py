@@ -68,6 +68,21 @@ def addRadiographVolume(scene, radiograph: Radiograph, name: str):
     return node
 
 
+def addOverlayVolume(scene, referenceNode, pixels: np.ndarray, name: str, valueRange=(0.0, 1.0)):
+    """A scalar volume on the reference volume's grid (a heatmap to show semi-transparent over it),
+    its display window fixed to `valueRange` so equal values look equal in every case."""
+    node = scene.AddNewNodeByClass("vtkMRMLScalarVolumeNode", name)
+    matrix = vtk.vtkMatrix4x4()
+    referenceNode.GetIJKToRASMatrix(matrix)
+    node.SetIJKToRASMatrix(matrix)
+    setVolumePixels(node, np.ascontiguousarray(pixels, dtype=np.float32))
+    node.CreateDefaultDisplayNodes()
+    display = node.GetDisplayNode()
+    display.AutoWindowLevelOff()
+    display.SetWindowLevelMinMax(*valueRange)
+    return node
+
+
 def pixelsFromVolume(volumeNode) -> np.ndarray:
     """The (rows, cols) pixel array of a single-slice volume (a copy)."""
     image = volumeNode.GetImageData()

@@ -33,6 +33,9 @@ from . import labels, rules
 ROLE_SEGMENTATION = mrml.ATTR + "segmentation"
 ROLE_TABLE = mrml.ATTR + "results"
 ROLE_ORIGINAL = mrml.ATTR + "originalMasks"
+ROLE_MEASURE = mrml.ATTR + "measurement"
+MEASURE_COLOR = (0.0, 0.9, 0.9)
+MEASURE_CLASSES = {"line": "vtkMRMLMarkupsLineNode", "point": "vtkMRMLMarkupsFiducialNode"}
 AUTO_NAME_TAG = mrml.ATTR + "autoName"   # segment tag: the name the module gave (a person may rename)
 MAX_SEGMENTS = 32   # the original masks are kept as bits of one uint32 volume
 TABLE_COLUMNS = [("id", "string"), ("label", "string"), ("value", "string"), ("threshold", "string"),
@@ -151,7 +154,9 @@ class LumbarQCLogic:
         segmentation = volumeNode.GetNodeReference(ROLE_SEGMENTATION)
         nodes = [volumeNode.GetNodeReference(ROLE_TABLE), segmentation,
                  segmentation.GetNodeReference(ROLE_ORIGINAL) if segmentation else None]
-        for role in (ROLE_SEGMENTATION, ROLE_TABLE):
+        nodes += [volumeNode.GetNthNodeReference(ROLE_MEASURE, i)
+                  for i in range(volumeNode.GetNumberOfNodeReferences(ROLE_MEASURE))]
+        for role in (ROLE_SEGMENTATION, ROLE_TABLE, ROLE_MEASURE):
             volumeNode.RemoveNodeReferenceIDs(role)
         for node in nodes:
             if node is not None:
@@ -245,7 +250,37 @@ class LumbarQCLogic:
         report = self.result.to_dict()
         mrml.writeTable(self.tableNode, TABLE_COLUMNS, resultRows(report))
         self._nameVertebrae(report.get("vertebrae", []))
+        self._updateMeasurements()
         return self.result
+
+    def measurementNodes(self) -> list:
+        return [self.volumeNode.GetNthNodeReference(ROLE_MEASURE, i)
+                for i in range(self.volumeNode.GetNumberOfNodeReferences(ROLE_MEASURE))]
+
+    def _updateMeasurements(self):
+        """How each rule measured (spine edges, spinous-process centre line, the line through the
+        inferior articular processes, pedicle centres) as locked markups, one node per shape: a
+        node is reused while its rule draws a shape of the same kind in the same place, so an edit
+        moves the lines instead of replacing them."""
+        shapes = [(rule.id, shape) for rule in self.result.rules for shape in rule.geometry]
+        nodes = self.measurementNodes()
+        for index, (ruleId, shape) in enumerate(shapes):
+            className = MEASURE_CLASSES[shape["kind"]]
+            node = nodes[index] if index < len(nodes) and nodes[index].IsA(className) else None
+            if node is None:
+                node = mrml.addMarkups(self.scene, className, "", MEASURE_COLOR)
+                if index < len(nodes):
+                    self.scene.RemoveNode(nodes[index])
+                    self.volumeNode.SetNthNodeReferenceID(ROLE_MEASURE, index, node.GetID())
+                else:
+                    self.volumeNode.AddNodeReferenceID(ROLE_MEASURE, node.GetID())
+            node.SetName(f"{self.volumeNode.GetName()} {shape['label']}")
+            node.SetAttribute(mrml.ATTR + "rule", ruleId)
+            mrml.setMarkupsPixels(node, self.volumeNode, shape["points"])
+        for node in nodes[len(shapes):]:
+            self.scene.RemoveNode(node)
+        for index in reversed(range(len(shapes), len(nodes))):
+            self.volumeNode.RemoveNthNodeReferenceID(ROLE_MEASURE, index)
 
     def _nameVertebrae(self, vertebrae: list[dict]):
         segmentation = self.segmentationNode.GetSegmentation()

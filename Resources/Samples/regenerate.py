@@ -3,12 +3,14 @@
     python Resources/Samples/regenerate.py [--out Resources/Samples]
 
 wrist/:  AP and LAT, one routine and one clearly mispositioned image per view, each with a lead
-         L/R marker (cut by the field edge in wrist_ap_tilted, which also has a foreign body),
-         <stem>.keypoints.json (read by `radiographqc wrist`) and <stem>.truth.json (marker
-         letter and box; no label PNGs here, so the folder holds only images for the wrist QC).
-lumbar/: AP, LAT and OBL, one routine and one mispositioned image per view, each with the label
-         masks (<stem>.labels.png + .labels.json), vertebra instances (<stem>.vertebrae.png) and
-         <stem>.truth.json.
+         L/R marker (cut by the field edge in wrist_ap_tilted, which also has a foreign body);
+         in truth/: <stem>.keypoints.json (`radiographqc wrist ... --keypoints DIR/truth`),
+         marker and foreign-body masks (<stem>.labels.png + .labels.json) and <stem>.truth.json.
+lumbar/: AP, LAT and OBL, one routine and one mispositioned image per view; in truth/: the label
+         masks (<stem>.labels.png + .labels.json, `radiographqc lumbar ... --masks DIR/truth`),
+         vertebra instances (<stem>.vertebrae.png) and <stem>.truth.json.
+The ground truth lies in truth/ so that the QC of a sample folder runs the bundled models (a
+keypoint or label file beside an image would be taken as a reviewer's correction).
 512 px long side, JPEG 2000 lossless, complete headers; the files are fully determined by the
 table below (seed, index, preset and failed task of every sample).
 """
@@ -56,6 +58,10 @@ def regenerate(out: Path) -> list[Path]:
         truth = write_case(case, out / folder, stem, index, seed, file_rng, incomplete_rate=0.0,
                            monochrome1_rate=1.0 if mono1 else 0.0,
                            transfer_syntax=JPEG2000Lossless)
+        (out / folder / "truth").mkdir(exist_ok=True)
+        for label in (out / folder).glob(f"{stem}.*"):
+            if label.suffix != ".dcm":
+                label.replace(out / folder / "truth" / label.name)
         qc = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in truth["qc"].items()}
         print(f"{folder}/{stem}.dcm  {case.projection.cols}x{case.projection.rows}  {qc}")
         written.append(out / folder / f"{stem}.dcm")

@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 
 from radiographqc.cli import main
+from radiographqc.dicom_io import read_radiograph
+from radiographqc.models import ModelRegistry
 from radiographqc.dicom_write import write_dx
 
 FULL_HEADER = {
@@ -58,11 +60,14 @@ def test_a_folder_is_scored_and_a_broken_file_is_reported_and_skipped(a_batch, t
     assert [scores[k] for k in ("AP1", "AP2", "AP3", "AP4", "AP5")] == [5, 5, 10, 5, 0]
     assert sum(scores[k] for k in scores if k.startswith("HDR_")) == 34
     assert scores["MARKER"] == 0
+    # the foreign-body classifier scores its 10 points by its probability for this image
+    probability = ModelRegistry().load("wrist-artefact").predict(read_radiograph(data / "good.dcm").pixels).probability
     artefact = next(i for i in report["items"] if i["id"] == "ARTEFACT")
-    assert artefact["assessable"] is False and artefact["passed"] is None
-    assert report["total"] == 34 + 0 + 25
-    assert report["max_assessable"] == 90
-    assert report["grade"] == "C", "59/90 = 65.6 % of the assessable points"
+    assert artefact["value"] == round(probability, 4) and artefact["passed"] == (probability < 0.5)
+    assert report["artefact"]["probability"] == round(probability, 4)
+    assert report["total"] == 34 + 0 + 25 + (10 if probability < 0.5 else 0)
+    assert report["max_assessable"] == 100
+    assert report["grade"] == ("C" if probability < 0.5 else "D"), "69 % or 59 % of the points"
     assert report["source"]["spacing"]["source"] == "PixelSpacing"
     assert report["keypoints"]["P1"] == {"name": "thumb MCP joint", "xy": [170.0, 100.0], "present": True,
                                          "confidence": None, "source": "file"}

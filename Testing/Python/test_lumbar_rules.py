@@ -176,6 +176,14 @@ def test_spinous_centre_is_inside_only_from_0_40_to_0_60(profile, col, extra_col
     assert centred.value == expected and centred.passed is passed
 
 
+def test_the_spinous_rule_draws_the_spine_edges_and_the_centre_it_measured(profile):
+    spinous = union([strip(70, (r, r + 8)) for r in (10, 60, 110)])
+    centred = rule(evaluate_lumbar(ap(7, spinous_processes=spinous), None, profile), "spinous_centred")
+    left, right, centre = centred.geometry
+    assert left["points"] == [[LEFT, 4], [LEFT, 179]] and right["points"] == [[RIGHT, 4], [RIGHT, 179]]
+    assert centre["points"] == [[70, 10], [70, 118]] and centre["label"] == f"spinous processes {centred.value:.2f}"
+
+
 def _shifted(col, row, extra_col):
     """Nine pixels at `col` and one at `extra_col`: the centre moves 0.1 px towards extra_col."""
     mask = strip(col, (row, row + 8))
@@ -256,6 +264,16 @@ def test_scottie_dog_line_passes_from_0_265_to_0_365(profile, cols, expected, pa
     iap = _iap(*cols)
     result = rule(evaluate_lumbar(_oblique(iap), None, profile), "scottie_dog")
     assert result.value == expected and result.passed is passed
+
+
+def test_scottie_dog_draws_the_line_it_fitted_through_the_articular_processes(profile):
+    iap = _iap(40, 2, 41, 2)
+    result = rule(evaluate_lumbar(_oblique(iap), None, profile), "scottie_dog")
+    (x0, y0), (x1, y1) = result.geometry[-1]["points"]
+    rows, cols = np.nonzero(iap)
+    assert y0 < y1 and min(x0, x1) >= cols.min() - 1 and max(x0, x1) <= cols.max() + 1
+    assert rows.min() <= y0 and y1 <= rows.max()
+    assert result.geometry[-1]["label"].startswith("inferior articular processes")
 
 
 def test_scottie_dog_reads_a_mirrored_oblique_from_the_posterior_side(profile):
@@ -382,7 +400,7 @@ def test_the_result_is_json_and_the_same_masks_give_the_same_result(profile):
     assert first["module"] == "lumbar" and first["view"] == "AP"
     assert first["profile"] == {"name": "lumbar-default", "version": "1.0"}
     assert set(first["rules"][0]) == {"id", "label", "value", "threshold", "passed", "structures",
-                                      "explanation", "advice"}
+                                      "explanation", "advice", "geometry"}
 
 
 def test_instance_image_numbers_the_bodies_top_to_bottom(profile):
@@ -439,3 +457,12 @@ def test_a_department_profile_changes_a_threshold(tmp_path):
     profile = load_lumbar_profile(path)
     count = rule(evaluate_lumbar(ap(8), None, profile), "vertebra_count")
     assert count.passed is True and profile["name"] == "ours"
+
+
+def test_fused_bodies_are_counted_by_their_length_along_the_spine_not_their_area(profile):
+    # bodies 2-4 fused with their disc spaces and blurred wider: 4.3 bodies by area, 2.8 by length
+    parts = bodies(7)
+    fused = box(30, 101, 4, 124)
+    spine = union(parts[:1] + parts[4:]) | fused
+    result = evaluate_lumbar(ap(7, vertebrae=spine), None, profile)
+    assert rule(result, "vertebra_count").value == 7

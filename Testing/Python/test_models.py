@@ -156,6 +156,7 @@ def test_bundled_hand_model_finds_the_landmarks_of_a_valid_image():
 
 
 SAMPLES = Path(__file__).resolve().parents[2] / "Resources" / "Samples" / "wrist"
+TRUTH = SAMPLES / "truth"
 
 
 def _sample_errors_mm(stem, model_id):
@@ -163,7 +164,7 @@ def _sample_errors_mm(stem, model_id):
 
     radiograph = read_radiograph(SAMPLES / f"{stem}.dcm")
     found = ModelRegistry().load(model_id).predict(radiograph.pixels)
-    truth = json.loads((SAMPLES / f"{stem}.keypoints.json").read_text())["points"]
+    truth = json.loads((TRUTH / f"{stem}.keypoints.json").read_text())["points"]
     mm = radiograph.spacing.col_mm
     return {name: (None if xy is None or found[name].xy is None else
                    float(np.hypot(*np.subtract(found[name].xy, xy))) * mm, found[name])
@@ -196,9 +197,10 @@ def test_wrist_pipeline_takes_keypoints_from_the_model_when_no_keypoint_file_exi
     image = tmp_path / "wrist_ap_routine.dcm"
     shutil.copy(SAMPLES / image.name, image)
     report = WristPipeline(load_profile("wrist")).assess(image).report
-    manifest = ModelRegistry().manifests()["wrist-ap-3"]
-    assert report["models"] == [{"id": "wrist-ap-3", "version": manifest["version"],
-                                 "sha256": manifest["sha256"]}]
+    manifests = ModelRegistry().manifests()
+    used = [{"id": m, "version": manifests[m]["version"], "sha256": manifests[m]["sha256"]}
+            for m in ("wrist-ap-3", "wrist-artefact")]
+    assert report["models"] == used
     rows, cols = report["source"]["rows"], report["source"]["cols"]
     for name in ("P1", "P2", "P3"):
         point = report["keypoints"][name]
@@ -207,10 +209,10 @@ def test_wrist_pipeline_takes_keypoints_from_the_model_when_no_keypoint_file_exi
     for name in ("P2", "P3"):      # never judged absent: only P1 has a presence decision
         x, y = report["keypoints"][name]["xy"]
         assert -0.5 <= x <= cols - 0.5 and -0.5 <= y <= rows - 0.5
-    shutil.copy(SAMPLES / "wrist_ap_routine.keypoints.json", tmp_path)   # a reviewer's file wins
+    shutil.copy(TRUTH / "wrist_ap_routine.keypoints.json", tmp_path)   # a reviewer's file wins
     report = WristPipeline(load_profile("wrist")).assess(image).report
-    truth = json.loads((SAMPLES / "wrist_ap_routine.keypoints.json").read_text())["points"]
-    assert report["models"] == [] and report["keypoints"]["P2"]["source"] == "file"
+    truth = json.loads((TRUTH / "wrist_ap_routine.keypoints.json").read_text())["points"]
+    assert report["models"] == used[1:] and report["keypoints"]["P2"]["source"] == "file"
     assert report["keypoints"]["P2"]["xy"] == truth["P2"]
 
 

@@ -7,8 +7,9 @@ import pytest
 
 from radiographqc.errors import ModelError
 from radiographqc.metrics import dice
+from radiographqc.lumbar.vertebrae import split_bodies
 from radiographqc.models import (Letterbox, ModelRegistry, SegmentationModel, default_models_dir,
-                                 l3_instance, upsample_to_image, vertebra_instances)
+                                 upsample_to_image)
 from radiographqc.train.seg_data import (CHANNELS, pack_channels, quad_instances,
                                          separation_mask, unpack_channels)
 
@@ -39,7 +40,7 @@ def test_channels_pack_into_bits_and_back():
         assert np.array_equal(unpacked[c], masks[name])
 
 
-def test_touching_bodies_are_split_into_instances_ordered_top_to_bottom():
+def test_the_separation_band_the_network_learns_splits_touching_bodies_for_the_rules():
     ids = np.zeros((40, 20), np.int32)
     ids[2:12, 4:16] = 1
     ids[12:22, 4:16] = 2           # touches body 1: one connected blob without the separation
@@ -47,27 +48,11 @@ def test_touching_bodies_are_split_into_instances_ordered_top_to_bottom():
     body = ids > 0
     separation = separation_mask(ids, radius=2)
     assert separation[11:13, 4:16].all() and not separation[30:38].any()
-    instances = vertebra_instances(body, separation, min_area=5, grow=4)
-    assert instances.max() == 3
-    assert [int(np.nonzero(instances == k)[0].mean()) for k in (1, 2, 3)] == [6, 16, 33]
-    assert dice(instances > 0, body) == 1.0     # grown back to the full bodies
-
-
-def test_small_fragments_are_not_counted_as_vertebrae():
-    body = np.zeros((30, 30), bool)
-    body[2:12, 2:12] = True
-    body[20:22, 20:22] = True      # 4 px speck
-    instances = vertebra_instances(body, np.zeros_like(body), min_area=10, grow=0)
-    assert instances.max() == 1 and not instances[20:22, 20:22].any()
-
-
-def test_l3_is_the_body_mostly_inside_the_l3_mask():
-    instances = np.zeros((30, 10), np.int32)
-    instances[0:10], instances[10:20], instances[20:30] = 1, 2, 3
-    l3 = np.zeros((30, 10), bool)
-    l3[9:20] = True                # all of body 2, one row of body 1
-    assert l3_instance(instances, l3) == 2
-    assert l3_instance(instances, np.zeros_like(l3)) is None
+    params = {"min_area_fraction": 0.001, "min_area_of_median": 0.5, "merged_area_factor": 1.6,
+              "waist_ratio": 0.85, "waist_window": 0.35}
+    parts = split_bodies(body, separation, params)
+    assert sorted(int(np.nonzero(p)[0].mean()) for p in parts) == [6, 16, 33]
+    assert dice(np.logical_or.reduce(parts), body) == 1.0     # grown back to the full bodies
 
 
 def test_upsampling_undoes_the_letterbox():
@@ -129,8 +114,6 @@ def test_model_finds_the_vertebral_bodies_of_a_simulated_sample(model):
     assert seg.masks["vertebrae"].shape == case.image.shape
     assert set(seg.masks) == set(model.view_channels["AP"])
     assert dice(seg.masks["vertebrae"], case.masks["vertebrae"]) > 0.7
-    assert seg.instance_count >= 1
-    assert seg.instances.shape == case.image.shape and seg.instances.max() == seg.instance_count
 
 
 def test_tampered_model_is_rejected(tmp_path):

@@ -24,14 +24,15 @@ from radiographqc.report.json_report import write_json
 from radiographqc.report.overlay import draw_wrist
 from radiographqc.wrist.keypoints import POINT_NAMES, Keypoint, Keypoints, read_keypoints, write_keypoints
 from radiographqc.wrist.marker import MarkerResult, detect_marker
-from radiographqc.wrist.pipeline import (KeypointDetector, WristPipeline, find_keypoint_file, keypoints_report,
-                                         resolve_view, source_report)
-from radiographqc.wrist.scoring import evaluate_wrist
+from radiographqc.wrist.pipeline import (ArtefactDetector, KeypointDetector, WristPipeline, artefact_report,
+                                         find_keypoint_file, keypoints_report, resolve_view, source_report)
+from radiographqc.wrist.scoring import ArtefactResult, evaluate_wrist
 
 ROLE_POINTS = mrml.ATTR + "keypoints"
 ROLE_TABLE = mrml.ATTR + "results"
 ROLE_MEASURE = mrml.ATTR + "measurement"
 ROLE_MARKER = mrml.ATTR + "marker"
+ROLE_HEATMAP = mrml.ATTR + "artefactHeatmap"
 
 TABLE_COLUMNS = [("id", "string"), ("label", "string"), ("value", "string"), ("unit", "string"),
                  ("band", "string"), ("score", "int"), ("max", "int"), ("rating", "string"),
@@ -113,6 +114,7 @@ class WristQCLogic:
         self.scene = scene
         self.userName = userName or getpass.getuser()
         self.detector = KeypointDetector()   # the bundled keypoint models, loaded on first use
+        self.artefacts = ArtefactDetector(self.detector.registry)
         self.profilePath = None
         self.profile = None
         self.lowConfidenceThreshold = None
@@ -174,7 +176,6 @@ class WristQCLogic:
         if keypoints is None:
             keypoints, keypointSource, models = self.keypointsFor(volumeNode)
         volumeNode.SetAttribute(mrml.ATTR + "keypointSource", keypointSource)
-        volumeNode.SetAttribute(mrml.ATTR + "models", json.dumps(models))
         _, viewSource = resolve_view(radiograph.view, keypoints, Path(radiograph.path))
         volumeNode.SetAttribute(mrml.ATTR + "viewSource", viewSource)
         spacing = radiograph.spacing
@@ -183,6 +184,8 @@ class WristQCLogic:
                                threshold=self.profile["marker"]["similarity_threshold"])
         volumeNode.SetAttribute(mrml.ATTR + "marker", json.dumps(marker.to_dict()))
         self._removeCaseNodes(volumeNode)
+        models += self._detectArtefact(volumeNode, radiograph)
+        volumeNode.SetAttribute(mrml.ATTR + "models", json.dumps(models))
         self._startCase(volumeNode, radiograph, marker)
         self.pointsNode = self.createKeypointNodes(keypoints)
         volumeNode.SetAndObserveNodeReferenceID(ROLE_POINTS, self.pointsNode.GetID())
@@ -193,6 +196,39 @@ class WristQCLogic:
         volumeNode.SetAndObserveNodeReferenceID(ROLE_TABLE, self.tableNode.GetID())
         self._observe()
         return self.computeScore()
+
+    def _detectArtefact(self, volumeNode, radiograph) -> list[dict]:
+        """Run the foreign-body classifier: its answer as a volume attribute, its heatmap as a volume
+        on the radiograph's grid (shown semi-transparent by the widget); without a usable model the
+        artefact item is left not assessable. Returns the model used, if any."""
+        try:
+            artefact, prediction, model = self.artefacts.detect(radiograph.pixels)
+        except ModelError:
+            volumeNode.SetAttribute(mrml.ATTR + "artefact", "null")
+            return []
+        threshold = self.profile["artefact"]["probability_threshold"]
+        volumeNode.SetAttribute(mrml.ATTR + "artefact", json.dumps(
+            {**artefact_report(prediction, threshold), "model_id": artefact.model_id}))
+        heatmap = mrml.addOverlayVolume(self.scene, volumeNode, prediction.heatmap,
+                                        self.scene.GenerateUniqueName(f"{volumeNode.GetName()} foreign body"))
+        volumeNode.SetAndObserveNodeReferenceID(ROLE_HEATMAP, heatmap.GetID())
+        return [model]
+
+    def artefactResult(self) -> ArtefactResult | None:
+        data = json.loads(self.volumeNode.GetAttribute(mrml.ATTR + "artefact") or "null")
+        return None if data is None else ArtefactResult(data["probability"], data["model_id"])
+
+    def artefactReport(self) -> dict | None:
+        """The classifier's answer, "present" decided with the current profile's threshold."""
+        data = json.loads(self.volumeNode.GetAttribute(mrml.ATTR + "artefact") or "null")
+        if data is None:
+            return None
+        threshold = self.profile["artefact"]["probability_threshold"]
+        data.pop("model_id")
+        return {**data, "present": data["probability"] >= threshold, "threshold": threshold}
+
+    def heatmapNode(self):
+        return None if self.volumeNode is None else self.volumeNode.GetNodeReference(ROLE_HEATMAP)
 
     def restoreCase(self, volumeNode):
         """Continue the review of a volume processed before (e.g. after loading a saved scene)."""
@@ -230,7 +266,7 @@ class WristQCLogic:
 
     def _removeCaseNodes(self, volumeNode):
         """Processing a volume again replaces its earlier review nodes."""
-        roles = (ROLE_POINTS, ROLE_TABLE, ROLE_MEASURE, ROLE_MARKER)
+        roles = (ROLE_POINTS, ROLE_TABLE, ROLE_MEASURE, ROLE_MARKER, ROLE_HEATMAP)
         nodes = [volumeNode.GetNthNodeReference(role, i) for role in roles
                  for i in range(volumeNode.GetNumberOfNodeReferences(role))]
         for role in roles:
@@ -326,8 +362,9 @@ class WristQCLogic:
         geometry, header and marker are cached, only the rules run)."""
         keypoints = self.currentKeypoints()
         rg = self.radiograph
-        self.result = evaluate_wrist(keypoints, rg.rows, rg.cols, rg.spacing, rg.header, self.marker, None,
-                                     self.profile, is_dicom=rg.photometric.startswith("MONOCHROME"))
+        self.result = evaluate_wrist(keypoints, rg.rows, rg.cols, rg.spacing, rg.header, self.marker,
+                                     self.artefactResult(), self.profile,
+                                     is_dicom=rg.photometric.startswith("MONOCHROME"))
         self._updateMeasurements(keypoints)
         mrml.writeTable(self.tableNode, TABLE_COLUMNS, resultRows(self.result))
         return self.result
@@ -348,7 +385,8 @@ class WristQCLogic:
         models = json.loads(self.volumeNode.GetAttribute(mrml.ATTR + "models") or "[]")
         report.update(source=source_report(self.radiograph, Path(self.radiograph.path),
                                            self.volumeNode.GetAttribute(mrml.ATTR + "viewSource") or ""),
-                      keypoints=keypoints_report(keypoints, source), marker=self.marker.to_dict(), models=models,
+                      keypoints=keypoints_report(keypoints, source), marker=self.marker.to_dict(),
+                      artefact=self.artefactReport(), models=models,
                       software={"name": "radiographqc", "version": __version__, "module": "WristQC"},
                       created=_now(), review={"by": self.userName, "corrections": self.corrections()})
         return report
@@ -465,7 +503,9 @@ class WristQCLogic:
         """<stem>.json and <stem>.html with the same writers as the command line."""
         report = self.report()
         stem = Path(self.radiograph.path).name.split(".")[0] or self.volumeNode.GetName()
-        png = draw_wrist(self.radiograph.pixels, report, self.radiograph.window)
+        heatmap = self.heatmapNode()
+        png = draw_wrist(self.radiograph.pixels, report, self.radiograph.window,
+                         None if heatmap is None else mrml.pixelsFromVolume(heatmap))
         folder = Path(folder)
         return (write_json(report, folder / f"{stem}.json"),
                 write_html(report, png, folder / f"{stem}.html", self.lowConfidenceThreshold))

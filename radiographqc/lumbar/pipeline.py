@@ -15,6 +15,7 @@ from ..wrist.pipeline import source_report
 from .labels import VIEWS
 from .masks import masks_from_channels
 from .rules import evaluate_lumbar
+from .vertebrae import with_split_bodies
 
 SEGMENTATION_MODEL = "lumbar-seg"
 
@@ -27,14 +28,18 @@ class Segmenter:
         self.model_id = model_id
         self._model = None
 
-    def segment(self, rg, path):
+    def segment(self, rg, path, vertebra_params):
+        """(LumbarMasks with one mask per vertebral body, model dict); `vertebra_params`: the
+        profile's "vertebrae" section (how bodies are split)."""
         if rg.view is None:
             raise InputError(path, "the view is unknown (no View Position or description in the header) and no "
                                    "label file gives it: the segmentation needs AP, LAT or OBL")
         if self._model is None:
             self._model = self.registry.load(self.model_id)
         seg = self._model.segment(rg.pixels, rg.view)
-        masks = masks_from_channels(rg.view, seg.masks, seg.instances)
+        # the rules' splitting of body mask and separation band, not the model's instances: it also
+        # cuts bodies that the network merged (a missed disc space)
+        masks = with_split_bodies(masks_from_channels(rg.view, seg.masks), vertebra_params)
         m = self._model.manifest
         return masks, {"id": m["id"], "version": m["version"], "sha256": m["sha256"]}
 
@@ -55,7 +60,7 @@ class LumbarPipeline:
         label_file = find_label_file(path, self.masks)
         if label_file is not None:
             return read_masks(label_file, rg.view, (rg.rows, rg.cols)), "file", []
-        masks, model = self.segmenter.segment(rg, path)
+        masks, model = self.segmenter.segment(rg, path, self.profile["vertebrae"])
         return masks, "model", [model]
 
     def assess(self, path: Path) -> Outcome:

@@ -26,7 +26,7 @@ Interpretations (the source is not explicit):
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
@@ -64,6 +64,8 @@ class RuleResult:
     structures: list[str]
     explanation: str
     advice: str | None
+    # how it was measured, to draw: [{"kind": "line" | "point", "points": [[x, y], ...], "label"}]
+    geometry: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -178,9 +180,23 @@ def _verdict(rules, required) -> tuple[bool, str]:
 # ---------------------------------------------------------------------------------------------
 # result helpers
 
-def _result(rule_id, value, threshold, passed, structures, explanation, advice=None):
+def _result(rule_id, value, threshold, passed, structures, explanation, advice=None, geometry=()):
     return RuleResult(rule_id, RULE_LABELS[rule_id], value, threshold, passed, list(structures),
-                      explanation, None if passed else advice)
+                      explanation, None if passed else advice, list(geometry))
+
+
+def _line(label, *points):
+    return {"kind": "line", "label": label,
+            "points": [[round(float(x), 2), round(float(y), 2)] for x, y in points]}
+
+
+def _spine_edges(ctx, left, right):
+    """The spine's left and right edges (the width the centring fractions refer to), drawn over
+    the rows of the vertebral bodies."""
+    rows = np.nonzero(ctx.spine.any(axis=1))[0]
+    top, bottom = rows.min(), rows.max()
+    return [_line("spine left edge", (left, top), (left, bottom)),
+            _line("spine right edge", (right, top), (right, bottom))]
 
 
 def _range(cfg) -> dict:
@@ -284,7 +300,10 @@ def spinous_centred(ctx, cfg):
     advice = (f"rotation: the spinous processes project towards the image {side}, so the side of "
               f"the patient shown on the image {side} is raised - lower it until the spinous "
               "processes lie in the midline")
-    return _result("spinous_centred", value, _range(cfg), passed, names, explanation, advice)
+    rows = np.concatenate([r for r, _ in parts])
+    geometry = _spine_edges(ctx, left, right) + [
+        _line(f"spinous processes {value:.2f}", (centre, rows.min()), (centre, rows.max()))]
+    return _result("spinous_centred", value, _range(cfg), passed, names, explanation, advice, geometry)
 
 
 def _l3_mask(ctx):
@@ -336,7 +355,11 @@ def scottie_dog(ctx, cfg):
                    f"spine's width from the posterior elements' side (image {ctx.side})")
     advice = ("rotate the patient less (towards AP)" if value < cfg["lo"] else
               "rotate the patient more (towards lateral)")
-    return _result("scottie_dog", value, _range(cfg), passed, names, explanation, advice)
+    y0, y1 = float(ys.min()), float(ys.max())
+    geometry = _spine_edges(ctx, cols.min(), cols.max()) + [
+        _line(f"inferior articular processes {value:.3f}", (slope * y0 + intercept, y0),
+              (slope * y1 + intercept, y1))]
+    return _result("scottie_dog", value, _range(cfg), passed, names, explanation, advice, geometry)
 
 
 def _iap_line(ctx):
@@ -382,7 +405,10 @@ def pedicles_centred(ctx, cfg):
     else:
         advice = (f"the pedicles project towards the image {'left' if value < 0.5 else 'right'} "
                   "of the body centres: adjust the obliquity")
-    return _result("pedicles_centred", value, _range(cfg), passed, names, explanation, advice)
+    geometry = [{"kind": "point", "label": f"pedicles {v.label or ''}".strip(),
+                 "points": [[round(v.bbox[0] + f * (v.bbox[2] - v.bbox[0]), 2),
+                             round(v.centroid[1], 2)]]} for v, f in found]
+    return _result("pedicles_centred", value, _range(cfg), passed, names, explanation, advice, geometry)
 
 
 def _eyes(ctx):

@@ -5,10 +5,12 @@ A binary body mask is split into bodies by connected components (after removing 
 `min_area_fraction` of the image are dropped. Whatever the input, a body smaller than
 `min_area_of_median` times the median body is not a visible vertebra (a sliver cut by the field
 edge, a fragment) and is not counted. A component larger than `merged_area_factor` times the
-median area of its two nearest neighbours (or its one neighbour) is taken as
-k = round(area / that median) touching bodies and cut across the spine at its waists (narrowest
-cross-sections); where there is no waist (bodies fused along their whole width) it is cut at
-equal areas.
+median area of its two nearest neighbours (or its one neighbour) holds several touching bodies:
+k = round(its length along the spine / the vertebral pitch), the pitch being the median distance
+between the centres of consecutive single bodies (a merged component also holds the disc spaces
+between its bodies, so its area over-counts them), or k = round(area / that median) where fewer
+than two single bodies give no pitch. It is cut across the spine at its waists (narrowest
+cross-sections); where there is no waist (bodies fused along their whole width), at equal areas.
 
 Levels, in order of trust:
 1. "given": every body has a level name (a reviewer's or the simulator's), in anatomical order;
@@ -103,17 +105,53 @@ def split_bodies(binary, separation, params) -> list[np.ndarray]:
     centres = np.array([np.argwhere(p).mean(axis=0)[::-1] for p in parts])     # (x, y)
     # slivers and fragments are no reference for the size of a body
     usable = areas >= params["min_area_of_median"] * np.median(areas)
-    out = []
-    for i, part in enumerate(parts):
+    merged = []
+    for i in range(len(parts)):
         near = _neighbours(i, centres, usable)
         reference = float(np.median(areas[near])) if near.size else None
-        k = int(round(areas[i] / reference)) if reference else 1
-        if reference and areas[i] > params["merged_area_factor"] * reference and k >= 2:
-            axis = _spine_axis(centres[np.append(near, i)])
-            out += cut_at_waists(part, k, axis, params["waist_ratio"], params["waist_window"])
-        else:
+        merged.append(bool(reference and areas[i] > params["merged_area_factor"] * reference))
+    pitch = _pitch(centres[usable & ~np.array(merged)])
+    out = []
+    for i, part in enumerate(parts):
+        if not merged[i]:
             out.append(part)
+            continue
+        near = _neighbours(i, centres, usable)
+        axis = _spine_axis(centres[np.append(near, i)])
+        k = (int(round(_length_along(part, axis) / pitch)) if pitch
+             else int(round(areas[i] / float(np.median(areas[near])))))
+        out += (cut_at_waists(part, k, axis, params["waist_ratio"], params["waist_window"])
+                if k >= 2 else [part])
     return out
+
+
+def with_split_bodies(masks, params):
+    """The masks with a binary body mask (a network's, with its separation band) split into one
+    mask per vertebral body as the rules split it, so that the bodies a viewer shows and a reviewer
+    edits one by one are the bodies the rules count."""
+    from .masks import LumbarMasks
+
+    binary = masks.structure("vertebrae")
+    if masks.vertebrae is not None or binary is None:
+        return masks
+    parts = split_bodies(binary, masks.structure("vertebra_separation"), params)
+    return LumbarMasks(masks.view, masks.shape, [(None, p) for p in parts] or None, masks.structures)
+
+
+def _pitch(centres):
+    """Median distance between consecutive body centres (ordered down the spine), or None."""
+    if len(centres) < 2:
+        return None
+    axis = _spine_axis(centres)
+    ordered = centres[np.argsort(centres @ axis)]
+    return float(np.median(np.hypot(*np.diff(ordered, axis=0).T)))
+
+
+def _length_along(mask, axis):
+    """Extent of a mask along a unit (x, y) direction, in pixels (pixel ends included)."""
+    rows, cols = np.nonzero(mask)
+    along = np.stack([cols, rows], axis=1) @ axis
+    return float(along.max() - along.min() + 1)
 
 
 def _neighbours(i, centres, usable):

@@ -11,6 +11,7 @@ POINT_COLOURS = {"P1": (255, 80, 80), "P2": (80, 200, 255), "P3": (120, 255, 120
 LINE = (255, 230, 0)
 MEASURE = (0, 230, 230)
 MARKER = (255, 120, 0)
+ARTEFACT = (255, 40, 160)
 
 
 def to_display(pixels: np.ndarray, window: tuple[float, float] | None = None) -> np.ndarray:
@@ -123,9 +124,14 @@ def _draw_lat(c: Canvas, report, rows, cols):
         c.line(p1, (p1[0], axis_end[1]), MEASURE, dashed=True)
 
 
-def draw_wrist(pixels, report: dict, window=None) -> bytes:
+def draw_wrist(pixels, report: dict, window=None, artefact_heatmap=None) -> bytes:
+    """Keypoints, lines and angles, the marker box and, when a foreign body is reported, the
+    classifier's heatmap where it is above one half."""
     rows, cols = pixels.shape
     image, scale = preview(pixels, window)
+    artefact = report.get("artefact") or {}
+    if artefact.get("present") and artefact_heatmap is not None:
+        image = _blend(image, artefact_heatmap >= 0.5, ARTEFACT)
     c = Canvas(image, scale)
     c.line((cols / 2 - 0.5, -0.5), (cols / 2 - 0.5, rows - 0.5), (90, 90, 90), dashed=True)
     c.line((-0.5, rows / 2 - 0.5), (cols - 0.5, rows / 2 - 0.5), (90, 90, 90), dashed=True)
@@ -139,6 +145,8 @@ def draw_wrist(pixels, report: dict, window=None) -> bytes:
     if marker.get("found"):
         c.box(marker["bbox"])
         c.text(marker["bbox"][:2], f"marker {marker.get('letter') or '?'}", MARKER, offset=(0, -24))
+    if artefact.get("present"):
+        c.text(artefact["peak_xy"], f"foreign body? p={artefact['probability']:.2f}", ARTEFACT)
     return c.png()
 
 
@@ -160,4 +168,13 @@ def draw_lumbar(pixels, masks, result, window=None) -> bytes:
     for v in result.vertebrae:
         c.box(v.bbox, colour)
         c.text((v.bbox[2], v.centroid[1]), f" {v.label or '?'}", colour)
+    for rule in result.rules:       # how each rule measured: spine edges, centre lines, IAP line
+        for shape in rule.geometry:
+            points = shape["points"]
+            if shape["kind"] == "line":
+                c.line(points[0], points[-1], MEASURE, dashed=shape["label"].startswith("spine"))
+                if not shape["label"].startswith("spine"):
+                    c.text(points[-1], shape["label"], MEASURE, offset=(4, 0))
+            else:           # unlabelled: the vertebra's own label is beside it
+                c.point(points[0], "", MEASURE)
     return c.png()

@@ -10,7 +10,6 @@ annotate that structure) contributes no loss.
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,27 +144,6 @@ def simulated_samples(view, count, seed, size, long_side, jobs=1):
 def _simulated_one(index, view, seed, size, long_side):
     return simulated_sample(view, seed, index, size, long_side)
 
-
-def read_truth_labels(stem_path):
-    """({name: bool mask}, body instance ids) of a simulator output `<stem>` (path without suffix)."""
-    from PIL import Image
-
-    stem_path = Path(stem_path)
-    table_path = stem_path.with_name(stem_path.name + ".labels.json")
-    try:
-        table = json.loads(table_path.read_text(encoding="utf-8"))["labels"]
-        with Image.open(stem_path.with_name(stem_path.name + ".labels.png")) as image:
-            packed = np.asarray(image).astype(np.uint32)
-        with Image.open(stem_path.with_name(stem_path.name + ".vertebrae.png")) as image:
-            instances = np.asarray(image).astype(np.int32)
-    except (OSError, KeyError, json.JSONDecodeError) as exc:
-        raise InputError(table_path, f"cannot read simulator labels: {exc}") from exc
-    masks = {name: (packed & int(bit)) != 0 for name, bit in table.items()}
-    return masks, instances
-
-
-# ---------------------------------------------------------------------------------------------
-# AASCE spine radiographs (AP, T1..L5 corner landmarks)
 
 def read_aasce_table(folder):
     """{image name: (17, 4, 2) corners (TL, TR, BL, BR) per vertebra} and the suspect names."""

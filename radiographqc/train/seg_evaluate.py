@@ -1,25 +1,24 @@
-"""Held-out evaluation of a lumbar segmentation model (numpy + ONNX Runtime; no torch).
+"""Held-out evaluation of the lumbar QC with its segmentation model (numpy + ONNX Runtime; no torch).
 
-- Simulated test folders (`radiographqc simulate lumbar ...` output): Dice per structure and view
-  against the exact label masks, vertebra count and L3 identification against the body instances.
-- AASCE validation split (real AP spine radiographs, T1..L5 labelled): Dice of the vertebral-body
-  union against the corner quadrilaterals; count of detected bodies against the 17 labelled;
-  L3 identification.
+`radiographqc evaluate lumbar --data DIR`:
+- a labelled folder (DICOMs with `<stem>.labels.json` beside them: the simulator's output, or
+  corrections exported from Slicer): Dice per structure and view against the label masks; the
+  vertebra count, L3 and every rule as the QC computes them from the model's masks, against the
+  same rules run on the true masks (per-rule accuracy, sensitivity and specificity, a failed rule
+  being the positive), and the agreement of the qualified/unqualified verdict;
+- the AASCE folder (real AP spine radiographs, T1..L5 labelled): its held-out images as listed in
+  the model's manifest: Dice of the vertebral-body union against the corner quadrilaterals, count
+  of the bodies the rules find against the 17 labelled, L3 identification.
 
 Definitions. Dice per structure is averaged over the images whose truth has that structure (an
 image where it is absent is counted apart: "absent_agreed" = the prediction is empty too). A
 view's mean Dice averages the spec's structures of that view (SPEC_VIEW_STRUCTURES), as the
-source does. L3 is identified when the centroid of the body the model calls L3 lies inside the
-true L3 body; "L3 by position" instead takes the 3rd detected body above the lowest one (valid
-when the lowest detected body is L5).
-
-    python -m radiographqc.train.seg_evaluate --model M.json --sim DIR... \
-        --aasce DATA --split SPLIT.json [--json OUT.json] [--record]
+source does. L3 is identified when the centroid of the body the rules name L3 lies inside the
+true L3 body.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from pathlib import Path
@@ -28,7 +27,7 @@ import numpy as np
 
 from radiographqc.metrics import dice
 from radiographqc.train.seg_data import (AASCE_L3_INDEX, AASCE_LEVELS, quad_instances,
-                                         read_aasce_table, read_grey, read_truth_labels)
+                                         read_aasce_table, read_grey)
 
 # The source's labels per view (spec "Segmentation labels per view") and its mean Dice.
 SPEC_VIEW_STRUCTURES = {
@@ -47,7 +46,6 @@ class Tally:
         self.absent = {}
         self.count_error = []
         self.l3 = []
-        self.l3_position = []
         self.seconds = []
 
     def add_dice(self, name, pred, truth):
@@ -73,117 +71,179 @@ class Tally:
                                  "mean_error": float(np.mean(errors)),
                                  "mean_abs_error": float(np.mean(np.abs(errors)))}
         out["L3_identification_accuracy"] = float(np.mean(self.l3))
-        if self.l3_position:
-            out["L3_by_position_accuracy"] = float(np.mean(self.l3_position))
         out["segment_seconds_median"] = float(np.median(self.seconds))
         return out
 
 
-def centroid_inside(instances, instance_id, truth_mask):
-    """True when the centroid of predicted body `instance_id` falls inside `truth_mask`."""
-    if instance_id is None:
-        return False
-    rows, cols = np.nonzero(instances == instance_id)
-    r, c = int(round(rows.mean())), int(round(cols.mean()))
-    return bool(truth_mask[r, c])
+def evaluate_aasce(segmenter, data_dir, names, profile, limit=0):
+    """Summary over AASCE images `names` (the held-out validation split): body Dice against the
+    corner quadrilaterals, count of bodies the rules find against the 17 labelled, L3 identified
+    when the centroid of the body the rules name L3 lies inside the true L3."""
+    from radiographqc.image import Radiograph
+    from radiographqc.lumbar.rules import evaluate_lumbar
 
-
-def evaluate_simulated(model, folder, limit=0):
-    """{view: summary} over the simulator output in `folder` (DICOM + labels beside it)."""
-    from radiographqc.dicom_io import read_radiograph
-
-    tallies = {}
-    paths = sorted(Path(folder).glob("*.truth.json"))
-    for truth_path in paths[:limit] if limit else paths:
-        truth = json.loads(truth_path.read_text(encoding="utf-8"))
-        stem = truth_path.parent / truth_path.name[:-len(".truth.json")]
-        view = truth["view"]
-        pixels = read_radiograph(stem.with_suffix(".dcm")).pixels
-        masks, true_ids = read_truth_labels(stem)
-        started = time.perf_counter()
-        seg = model.segment(pixels, view)
-        tally = tallies.setdefault(view, Tally())
-        tally.seconds.append(time.perf_counter() - started)
-        for name in model.view_channels.get(view, model.channels):
-            if name in masks:
-                tally.add_dice(name, seg.masks[name], masks[name])
-        tally.count_error.append(seg.instance_count - len(np.unique(true_ids[true_ids > 0])))
-        tally.l3.append(centroid_inside(seg.instances, seg.l3_instance, masks["L3"]))
-    return {view: tally.summary(SPEC_VIEW_STRUCTURES[view]) for view, tally in tallies.items()}
-
-
-def evaluate_aasce(model, data_dir, names, limit=0):
-    """Summary over AASCE images `names` (the held-out validation split)."""
     corners, _ = read_aasce_table(data_dir)
     tally = Tally()
     for name in names[:limit] if limit else names:
-        pixels = read_grey(Path(data_dir) / "images" / name)
+        path = Path(data_dir) / "images" / name
+        pixels = read_grey(path)
         true_ids = quad_instances(corners[name], pixels.shape)
+        rg = Radiograph(path=str(path), pixels=pixels, spacing=None, header={}, view="AP")
         started = time.perf_counter()
-        seg = model.segment(pixels, "AP")
+        masks, _ = segmenter.segment(rg, path, profile["vertebrae"])
         tally.seconds.append(time.perf_counter() - started)
-        tally.add_dice("vertebrae", seg.masks["vertebrae"], true_ids > 0)
-        tally.count_error.append(seg.instance_count - len(AASCE_LEVELS))
-        l3_truth = true_ids == AASCE_L3_INDEX + 1
-        tally.l3.append(centroid_inside(seg.instances, seg.l3_instance, l3_truth))
-        by_position = seg.instance_count - 2 if seg.instance_count >= 3 else None
-        tally.l3_position.append(centroid_inside(seg.instances, by_position, l3_truth))
+        result = evaluate_lumbar(masks, None, profile)
+        tally.add_dice("vertebrae", masks.structures["vertebrae"], true_ids > 0)
+        tally.count_error.append(len(result.vertebrae) - len(AASCE_LEVELS))
+        tally.l3.append(_l3_found(result, true_ids == AASCE_L3_INDEX + 1))
     summary = tally.summary(("vertebrae",))
     summary["labelled_bodies_per_image"] = len(AASCE_LEVELS)
     return summary
 
 
-def inference_seconds(model, pixels, repeats=5):
-    """Median seconds of letterbox + ONNX Runtime (network_probabilities) and of segment()."""
-    network, full = [], []
-    model.segment(pixels)
-    for _ in range(repeats):
+def _l3_found(result, true_l3):
+    """True when the centroid of the body the rules call L3 lies inside the true L3."""
+    found = next((v for v in result.vertebrae if v.label == "L3"), None)
+    return found is not None and bool(true_l3[int(round(found.centroid[1])), int(round(found.centroid[0]))])
+
+
+class RuleTally:
+    """Per rule: agreement of the model's pass/fail with the ground truth's (positive = failed,
+    the QC problem a reviewer must hear about); not-assessable on either side is counted apart."""
+
+    def __init__(self):
+        self.pairs = {}
+        self.unassessable = {}
+
+    def add(self, truth_rules, predicted_rules):
+        predicted = {r.id: r for r in predicted_rules}
+        for rule in truth_rules:
+            other = predicted.get(rule.id)
+            if other is None:
+                continue
+            if rule.passed is None or other.passed is None:
+                self.unassessable[rule.id] = self.unassessable.get(rule.id, 0) + 1
+            else:
+                self.pairs.setdefault(rule.id, []).append((not rule.passed, not other.passed))
+
+    def summary(self):
+        from radiographqc.metrics import binary_counts
+
+        out = {}
+        for rule_id in sorted(set(self.pairs) | set(self.unassessable)):
+            pairs = np.array(self.pairs.get(rule_id, []), dtype=bool).reshape(-1, 2)
+            c = binary_counts(pairs[:, 0], pairs[:, 1].astype(float), 0.5)
+            n = len(pairs)
+            out[rule_id] = {"n": n, "not_assessable": self.unassessable.get(rule_id, 0), **c,
+                            "accuracy": (c["tp"] + c["tn"]) / n if n else None,
+                            "sensitivity": c["tp"] / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else None,
+                            "specificity": c["tn"] / (c["tn"] + c["fp"]) if c["tn"] + c["fp"] else None}
+        return out
+
+
+def _true_l3(result):
+    return next((v.mask for v in result.vertebrae if v.label == "L3"), None)
+
+
+def evaluate_labelled(segmenter, folder, profile, limit=0, labels=None):
+    """{view: summary} of the model against label files beside DICOMs (the simulator's output, or
+    corrections exported from Slicer): Dice per structure, vertebra count and L3 as the rules see
+    them (truth: the rules run on the true masks), per-rule agreement, the verdict's agreement.
+    `labels`: the folder of the label files when they are not beside the images."""
+    from radiographqc.batch import expand_inputs
+    from radiographqc.dicom_io import read_radiograph
+    from radiographqc.label_io import find_label_file, read_masks
+    from radiographqc.lumbar.rules import evaluate_lumbar
+
+    tallies, rule_tallies, verdicts = {}, {}, {}
+    paths = [p for p in expand_inputs([folder]) if find_label_file(p, labels) is not None]
+    if not paths:
+        raise SystemExit(f"{folder}: no images with a <stem>.labels.json beside them or in {labels}")
+    for path in paths[:limit] if limit else paths:
+        rg = read_radiograph(path)
+        truth = read_masks(find_label_file(path, labels), rg.view, (rg.rows, rg.cols))
         started = time.perf_counter()
-        model.network_probabilities(pixels)
-        network.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        model.segment(pixels)
-        full.append(time.perf_counter() - started)
-    return {"network_s": float(np.median(network)), "segment_s": float(np.median(full)),
-            "image_shape": list(pixels.shape), "repeats": repeats}
+        predicted, _ = segmenter.segment(rg, path, profile["vertebrae"])
+        seconds = time.perf_counter() - started
+        truth_result = evaluate_lumbar(truth, rg.pixels, profile, rg.spacing)
+        result = evaluate_lumbar(predicted, rg.pixels, profile, rg.spacing)
+        tally = tallies.setdefault(truth.view, Tally())
+        tally.seconds.append(seconds)
+        for name, mask in truth.structures.items():
+            if name in predicted.structures:
+                tally.add_dice(name, predicted.structures[name], mask)
+        tally.count_error.append(len(result.vertebrae) - len(truth_result.vertebrae))
+        l3 = _true_l3(truth_result)
+        if l3 is not None:
+            tally.l3.append(_l3_found(result, l3))
+        rule_tallies.setdefault(truth.view, RuleTally()).add(truth_result.rules, result.rules)
+        verdicts.setdefault(truth.view, []).append(truth_result.qualified == result.qualified)
+    return {view: {**tally.summary(SPEC_VIEW_STRUCTURES[view]), "rules": rule_tallies[view].summary(),
+                   "verdict_agreement": float(np.mean(verdicts[view]))}
+            for view, tally in sorted(tallies.items())}
 
 
-def main(argv=None):
-    from radiographqc.models import load_model
-    from radiographqc.train.export import write_manifest
+def format_lumbar_report(metrics, title):
+    pct = lambda v: "  n/a" if v is None else f"{100 * v:5.1f}"     # noqa: E731
+    lines = [title]
+    for view, m in metrics.items():
+        count = m["vertebra_count"]
+        lines += [f"{view}: {m['images']} images",
+                  f"  vertebra count exact {pct(count['exact_accuracy'])} %, within one "
+                  f"{pct(count['within_one'])} %, mean error {count['mean_error']:+.2f}",
+                  f"  L3 identified {pct(m['L3_identification_accuracy'])} %"]
+        if m.get("mean_dice_spec_structures") is not None:
+            lines.append(f"  mean Dice over the spec's structures {m['mean_dice_spec_structures']:.3f}"
+                         + (f" (source {SOURCE_MEAN_DICE[view]:.2f})" if view in SOURCE_MEAN_DICE else ""))
+        for name, d in sorted(m["dice"].items()):
+            if d["dice"] is not None:
+                lines.append(f"    Dice {name:32s} {d['dice']:.3f} (n {d['n']})")
+        if "verdict_agreement" in m:
+            lines.append(f"  verdict agrees with the truth's: {pct(m['verdict_agreement'])} %")
+        for rule_id, r in m.get("rules", {}).items():
+            lines.append(f"    rule {rule_id:26s} accuracy {pct(r['accuracy'])} %  sensitivity "
+                         f"{pct(r['sensitivity'])} %  specificity {pct(r['specificity'])} %  "
+                         f"(n {r['n']}, failed in truth {r['tp'] + r['fn']}, not assessable "
+                         f"{r['not_assessable']})")
+    return "\n".join(lines)
 
-    parser = argparse.ArgumentParser(prog="python -m radiographqc.train.seg_evaluate")
-    parser.add_argument("--model", required=True, help="manifest path or bundled model id")
-    parser.add_argument("--sim", nargs="*", default=[], type=Path, help="simulated test folders")
-    parser.add_argument("--aasce", type=Path, help="AASCE data folder")
-    parser.add_argument("--split", type=Path, help="split JSON; its 'valid' images are used")
-    parser.add_argument("--limit", type=int, default=0, help="first N images per set (tests)")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--json", type=Path, help="write the metrics here")
-    parser.add_argument("--record", action="store_true", help="store them in the manifest")
-    args = parser.parse_args(argv)
-    model = load_model(args.model, threads=args.threads)
-    metrics = {"simulated": {}, "source_mean_dice": SOURCE_MEAN_DICE}
-    for folder in args.sim:
-        metrics["simulated"].update(evaluate_simulated(model, folder, args.limit))
-    if args.aasce:
-        names = json.loads(args.split.read_text(encoding="utf-8"))["valid"]
-        metrics["aasce_valid"] = evaluate_aasce(model, args.aasce, names, args.limit)
-    if args.sim:
-        from radiographqc.dicom_io import read_radiograph
 
-        first = sorted(Path(args.sim[0]).glob("*.dcm"))[0]
-        metrics["speed"] = {"image": first.name, "threads": args.threads,
-                            **inference_seconds(model, read_radiograph(first).pixels)}
-    print(json.dumps(metrics, indent=1))
+def run_evaluate_lumbar(args, model_id):
+    """`radiographqc evaluate lumbar --data DIR`: a labelled folder, or the AASCE folder (its
+    held-out images as listed in the model's manifest, or --split-file)."""
+    from radiographqc.lumbar.pipeline import Segmenter
+    from radiographqc.models import ModelRegistry, load_model
+    from radiographqc.profile import load_profile
+
+    model = load_model(model_id, threads=2)
+    segmenter = Segmenter(ModelRegistry(Path(model.manifest_path).parent), model.id)
+    data = Path(args.data)
+    if (data / "landmarks.csv").is_file() and (data / "cobb.csv").is_file():
+        names = _held_out_aasce(model, args.split_file)
+        segmenter = Segmenter(ModelRegistry(Path(model.manifest_path).parent), model.id)
+        metrics = {"AP": evaluate_aasce(segmenter, data, names, load_profile("lumbar", args.profile),
+                                        args.limit)}
+        split = f"{data.name} held-out ({len(names)} images)"
+    else:
+        metrics = evaluate_labelled(segmenter, data, load_profile("lumbar", args.profile), args.limit,
+                                    args.masks)
+        split = data.name
+    print(format_lumbar_report(metrics, f"{model.id} {model.version} on {split}"))
+    result = {"split": split, "views": metrics}
     if args.json:
-        args.json.write_text(json.dumps(metrics, indent=1) + "\n", encoding="utf-8")
+        args.json.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     if args.record:
-        manifest = dict(model.manifest)
-        manifest["metrics"] = {**manifest.get("metrics", {}), **metrics}
-        write_manifest(model.manifest_path, manifest)
+        from radiographqc.train.cli import _record
+
+        _record(model.manifest_path, result)
     return 0
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+def _held_out_aasce(model, split_file):
+    if split_file:
+        return json.loads(Path(split_file).read_text(encoding="utf-8"))["valid"]
+    held_out = model.manifest.get("training_data", {}).get("real", {}).get("held_out_validation_list")
+    if not held_out:
+        raise SystemExit("the model's manifest lists no held-out AASCE images: give --split-file")
+    return held_out
+

@@ -31,13 +31,17 @@ from radiographqc.train.augment import (AugmentConfig, jitter_intensity, random_
                                         warp_images)
 from radiographqc.train.export import OPSET, export_onnx, onnx_matches_torch, write_manifest
 from radiographqc.train.loop import _fit_time_limit, _restore, _save, _set_lr
-from radiographqc.train.seg_data import (CHANNELS, SEPARATION_RADIUS_PX, VIEW_CHANNELS,
+from radiographqc.train.seg_data import (CHANNELS, VIEW_CHANNELS,
                                          aasce_sample, aasce_split, load_samples,
                                          read_aasce_table, save_samples, simulated_samples)
 from radiographqc.train.seg_network import Probabilities, SCSEUNet, parameter_count
 
 CHECKPOINT = "checkpoint.pt"
-MIN_INSTANCE_AREA_PX = 12       # network pixels; smaller body fragments are not vertebrae
+INSTANCES_NOTE = ("vertebral bodies are separated by the lumbar rules, not by the model: connected "
+                  "components of (vertebrae - vertebra_separation) grown back into the body mask, "
+                  "a merged component cut into round(length / vertebral pitch) bodies at its "
+                  "waists (radiographqc.lumbar.vertebrae.split_bodies, criteria profile "
+                  "'vertebrae')")
 
 
 @dataclass
@@ -207,12 +211,9 @@ def export_segmentation_model(checkpoint, out_dir, model_id, version, training_d
             "probabilities": {"shape": [1, len(config.channels), size, size],
                               "meaning": "sigmoid probability per channel (channels overlap)"},
             "threshold": threshold,
-            "instances": {"method": "connected components of (vertebrae - vertebra_separation),"
-                                    " grown back into the body mask, ordered top to bottom",
-                          "separation_radius_px": SEPARATION_RADIUS_PX,
-                          "min_area_px": MIN_INSTANCE_AREA_PX,
-                          "units": "network pixels (scaled to the input image)"},
-            "L3": "the instance that overlaps the L3 channel most (at least half of it inside)",
+            "instances": INSTANCES_NOTE,
+            "L3": "the body that overlaps the L3 channel most names the levels when no sacrum or "
+                  "pelvis is in the field (radiographqc.lumbar.vertebrae.identify)",
         },
         "channels": list(config.channels),
         "view_channels": {view: list(names) for view, names in VIEW_CHANNELS.items()},

@@ -12,10 +12,11 @@ from ..models import ModelRegistry
 from ..report.overlay import draw_wrist
 from .keypoints import POINT_NAMES, Keypoint, Keypoints, read_keypoints
 from .marker import detect_marker
-from .scoring import evaluate_wrist
+from .scoring import ArtefactResult, evaluate_wrist
 
 KEYPOINT_SUFFIXES = (".keypoints.json", ".json")
 KEYPOINT_MODELS = {"AP": "wrist-ap-3", "LAT": "wrist-lat-5"}   # bundled model id per view
+ARTEFACT_MODEL = "wrist-artefact"
 
 
 def find_keypoint_file(image: Path, keypoints: str | Path | None) -> Path | None:
@@ -78,18 +79,50 @@ class KeypointDetector:
         model = self.model(rg.view)
         found = model.predict(rg.pixels)
         points = {name: Keypoint(mark.xy, mark.confidence) for name, mark in found.items()}
-        return Keypoints(rg.view, points), {"id": model.id, "version": model.version,
-                                             "sha256": model.manifest["sha256"]}
+        return Keypoints(rg.view, points), model_report(model)
+
+
+def model_report(model) -> dict:
+    return {"id": model.id, "version": model.version, "sha256": model.manifest["sha256"]}
+
+
+class ArtefactDetector:
+    """The bundled foreign-body classifier, loaded on first use."""
+
+    def __init__(self, registry: ModelRegistry | None = None, model_id: str = ARTEFACT_MODEL):
+        self.registry = registry or ModelRegistry()
+        self.model_id = model_id
+        self._model = None
+
+    @property
+    def model(self):
+        if self._model is None:
+            self._model = self.registry.load(self.model_id)
+        return self._model
+
+    def detect(self, pixels):
+        """(ArtefactResult, ArtefactPrediction with the heatmap on the image grid, model dict)."""
+        prediction = self.model.predict(pixels)
+        return (ArtefactResult(prediction.probability, self.model.id), prediction,
+                model_report(self.model))
+
+
+def artefact_report(prediction, threshold: float) -> dict:
+    return {"probability": round(prediction.probability, 4),
+            "present": prediction.probability >= threshold, "threshold": threshold,
+            "peak_xy": [prediction.peak_xy[0], prediction.peak_xy[1]]}
 
 
 class WristPipeline:
     """Holds what is shared by every image of a run (profile, keypoint location, models)."""
 
-    def __init__(self, profile: dict, keypoints=None, spacing_mm=None, detector: KeypointDetector | None = None):
+    def __init__(self, profile: dict, keypoints=None, spacing_mm=None, detector: KeypointDetector | None = None,
+                 artefacts: ArtefactDetector | None = None):
         self.profile = profile
         self.keypoints = keypoints
         self.spacing_mm = spacing_mm
         self.detector = detector or KeypointDetector()
+        self.artefacts = artefacts or ArtefactDetector(self.detector.registry)
         self.low_confidence = profile.get("keypoints", {}).get("low_confidence", 0.5)
 
     def keypoints_for(self, path: Path, rg) -> tuple[Keypoints, str, list[dict]]:
@@ -108,11 +141,14 @@ class WristPipeline:
         marker_cfg = self.profile["marker"]
         spacing_mm = None if rg.spacing is None else (rg.spacing.row_mm + rg.spacing.col_mm) / 2
         marker = detect_marker(rg.pixels, spacing_mm=spacing_mm, threshold=marker_cfg["similarity_threshold"])
-        result = evaluate_wrist(keypoints, rg.rows, rg.cols, rg.spacing, rg.header, marker, None, self.profile,
+        artefact, prediction, artefact_model = self.artefacts.detect(rg.pixels)
+        result = evaluate_wrist(keypoints, rg.rows, rg.cols, rg.spacing, rg.header, marker, artefact, self.profile,
                                 is_dicom=rg.photometric.startswith("MONOCHROME"))
         report = result.to_dict()
+        threshold = self.profile["artefact"]["probability_threshold"]
         report.update(source=source_report(rg, path, view_source), keypoints=keypoints_report(keypoints, kp_source),
-                      marker=marker.to_dict(), models=models,
+                      marker=marker.to_dict(), artefact=artefact_report(prediction, threshold),
+                      models=models + [artefact_model],
                       software={"name": "radiographqc", "version": __version__},
                       created=datetime.now(timezone.utc).isoformat(timespec="seconds"))
-        return Outcome(report, draw_wrist(rg.pixels, report, rg.window))
+        return Outcome(report, draw_wrist(rg.pixels, report, rg.window, prediction.heatmap))

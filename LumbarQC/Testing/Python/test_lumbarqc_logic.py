@@ -213,3 +213,24 @@ def test_without_a_label_file_the_bundled_model_segments_and_scores_as_the_comma
     report = lumbar_logic.report()
     assert report["masks"]["source"] == "model" and report["models"] == cli["models"]
     assert lumbar_logic.segmentIds()
+
+
+def test_the_oblique_measurements_are_drawn_and_follow_an_edit_of_the_articular_processes(lumbar_logic, tmp_path):
+    from radiographqc import mrml
+
+    image = copy_case("lumbar_obl_routine", tmp_path / "obl")
+    volume = lumbar_logic.loadRadiograph(image)
+    result = lumbar_logic.process(volume)
+    nodes = {node.GetName().replace(f"{volume.GetName()} ", ""): node for node in lumbar_logic.measurementNodes()}
+    iap = next(node for name, node in nodes.items() if name.startswith("inferior articular processes"))
+    assert {"spine left edge", "spine right edge"} <= set(nodes)
+    assert iap.IsA("vtkMRMLMarkupsLineNode") and iap.GetAttribute(mrml.ATTR + "rule") == "scottie_dog"
+    drawn = {r.id: r for r in result.rules}["scottie_dog"].geometry[-1]["points"]
+    ends = [mrml.rasToPixel(volume, iap.GetNthControlPointPosition(i)) for i in range(2)]
+    assert np.allclose(ends, drawn, atol=1e-6)
+    # the reviewer moves the articular processes 12 px to the right: the line follows, same node
+    shifted = np.roll(lumbar_logic.segmentMask("inferior_articular_processes"), 12, axis=1)
+    lumbar_logic.setSegmentMask("inferior_articular_processes", shifted)
+    moved = mrml.rasToPixel(volume, iap.GetNthControlPointPosition(0))
+    assert moved[0] == pytest.approx(ends[0][0] + 12, abs=0.5)
+    assert len(lumbar_logic.measurementNodes()) == len(nodes)

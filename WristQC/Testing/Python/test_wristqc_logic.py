@@ -289,19 +289,46 @@ SAMPLES = Path(__file__).resolve().parents[3] / "Resources" / "Samples" / "wrist
 
 
 @pytest.mark.parametrize("stem", ["wrist_ap_tilted", "wrist_lat_routine"])
-def test_a_repository_sample_scores_in_slicer_exactly_as_on_the_command_line(wrist_logic, stem):
+def test_a_repository_sample_scores_in_slicer_exactly_as_on_the_command_line(wrist_logic_with_models, stem):
     from radiographqc.profile import load_profile
     from radiographqc.wrist.pipeline import WristPipeline
 
+    wrist_logic = wrist_logic_with_models
     path = SAMPLES / f"{stem}.dcm"
-    if not path.is_file():
-        pytest.skip("the repository samples are not generated yet")
     cli = WristPipeline(load_profile("wrist")).assess(path).report
     result = wrist_logic.process(wrist_logic.loadRadiograph(path))
     assert result.to_dict()["items"] == cli["items"]
+    assert wrist_logic.report()["artefact"] == cli["artefact"]
+    assert wrist_logic.report()["models"] == cli["models"]
     rows = table_rows(wrist_logic)
     assert [int(rows[item["id"]]["score"]) for item in cli["items"]] == [item["score"] for item in cli["items"]]
     assert (rows["total"]["score"], rows["grade"]["value"]) == (str(cli["total"]), cli["grade"])
+
+
+def test_the_foreign_body_heatmap_lies_over_the_radiograph_and_scores_the_artefact_item(wrist_logic_with_models):
+    import numpy as np
+
+    from radiographqc import mrml
+
+    wrist_logic = wrist_logic_with_models
+    volume = wrist_logic.loadRadiograph(SAMPLES / "wrist_ap_tilted.dcm")     # a cast over the forearm
+    result = wrist_logic.process(volume)
+    heatmap = wrist_logic.heatmapNode()
+    assert heatmap is not None and volume.GetNodeReference("RadiographQC.artefactHeatmap") is heatmap
+    pixels = mrml.pixelsFromVolume(heatmap)
+    assert pixels.shape == mrml.pixelsFromVolume(volume).shape and 0 <= pixels.min() <= pixels.max() <= 1
+    assert heatmap.GetSpacing() == volume.GetSpacing() and heatmap.GetOrigin() == volume.GetOrigin()
+    item = {it.id: it for it in result.items}["ARTEFACT"]
+    probability = wrist_logic.artefactReport()["probability"]
+    assert item.assessable and item.value == probability
+    assert item.passed == (probability < wrist_logic.profile["artefact"]["probability_threshold"])
+    assert table_rows(wrist_logic)["ARTEFACT"]["score"] == ("0" if probability >= 0.5 else "10")
+    peak = wrist_logic.artefactReport()["peak_xy"]
+    assert pixels[int(peak[1]), int(peak[0])] == pytest.approx(pixels.max())
+    wrist_logic.process(volume)                      # processing again replaces the heatmap
+    assert len([n for n in wrist_logic.scene.GetNodesByClass("vtkMRMLScalarVolumeNode")
+                if "foreign body" in n.GetName()]) == 1
+    assert np.array_equal(mrml.pixelsFromVolume(wrist_logic.heatmapNode()), pixels)
 
 
 def test_without_a_keypoint_file_the_bundled_model_places_the_points_and_flags_low_confidence(wrist_logic):
