@@ -78,3 +78,13 @@ def test_threshold_metrics_count_score_at_threshold_as_positive():
 def test_precision_is_undefined_when_nothing_is_called_positive():
     result = metrics.threshold_metrics([True, False], [0.1, 0.2], 0.9)
     assert result["precision"] is None and result["recall"] == 0.0
+
+
+def test_presence_is_not_reported_as_measured_when_no_landmark_is_absent():
+    from radiographqc.train.evaluate import format_report, keypoint_metrics
+
+    truth = np.array([[[10.0, 10.0], [20.0, 20.0]]])
+    result = keypoint_metrics(truth + 1.0, np.array([[0.9, 0.2]]), truth, None, ["P1", "P2"])
+    assert result["presence"] == {"landmarks": ["P1", "P2"], "measurable": False,
+                                  "reason": "no absent landmark in the ground truth"}
+    assert "presence: not measurable" in format_report(result)

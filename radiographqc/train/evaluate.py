@@ -50,7 +50,11 @@ def keypoint_metrics(pred, confidence, truth, mm_per_px, names, presence_thresho
     chosen = [names.index(n) for n in may_be_absent] if may_be_absent else range(len(names))
     labels = np.isfinite(truth[:, chosen, 0]).ravel()
     scores = confidence[:, chosen].ravel()
-    presence = {"landmarks": [names[k] for k in chosen],
+    if labels.all():
+        result["presence"] = {"landmarks": [names[k] for k in chosen], "measurable": False,
+                              "reason": "no absent landmark in the ground truth"}
+        return result
+    presence = {"landmarks": [names[k] for k in chosen], "measurable": True,
                 **metrics.threshold_metrics(labels, scores, presence_threshold)}
     try:
         presence["roc"] = metrics.roc_auc_ci(labels, scores)
@@ -93,6 +97,8 @@ def format_report(result, title=""):
               f"(median {result['median']:.2f})",
               f"SDR {sdr}"]
     p = result["presence"]
+    if not p["measurable"]:
+        return "\n".join(lines + [f"presence: not measurable ({p['reason']})"])
     roc = p["roc"]
     auc = ("AUC n/a (" + roc["reason"] + ")" if roc["auc"] is None else
            f"AUC {roc['auc']:.3f} (95 % CI {roc['ci'][0]:.3f}-{roc['ci'][1]:.3f}, DeLong)")
