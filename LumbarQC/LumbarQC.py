@@ -137,9 +137,9 @@ class LumbarQCTest(ScriptedLoadableModuleTest):
         samples = samplesDir()
         self.assertIsNotNone(samples, "the repository samples (Resources/Samples/lumbar) are needed")
         folder = Path(slicer.util.tempDirectory())
-        for name in ("lumbar_ap_routine.dcm", "lumbar_ap_routine.labels.png", "lumbar_ap_routine.labels.json",
-                     "lumbar_ap_routine.vertebrae.png"):
-            shutil.copyfile(samples / "lumbar" / name, folder / name)
+        shutil.copyfile(samples / "lumbar" / "lumbar_ap_routine.dcm", folder / "lumbar_ap_routine.dcm")
+        for name in ("lumbar_ap_routine.labels.png", "lumbar_ap_routine.labels.json", "lumbar_ap_routine.vertebrae.png"):
+            shutil.copyfile(samples / "lumbar" / "truth" / name, folder / name)
         self.delayDisplay("Loading an AP lumbar sample with its label files")
         logic = LumbarQCLogic(slicer.mrmlScene, userName="selftest")
         volume = logic.loadRadiograph(folder / "lumbar_ap_routine.dcm")

@@ -65,3 +65,48 @@ def a_scene(slicer_module, tmp_path):
         elif value is not None:
             setattr(slicer_module, name, value)
     scene.Clear(1)
+
+
+@pytest.fixture
+def slicer_gui_stand_ins(a_scene, slicer_module, monkeypatch, tmp_path):
+    """The Qt-only parts of Slicer that a module file imports, as inert stand-ins, so that the module
+    file itself imports here and its in-Slicer self-test (<Module>Test) runs against the real logic
+    and scene. Nothing of the widget runs: that needs Slicer."""
+    import sys
+    import unittest
+
+    class ScriptedLoadableModuleTest(unittest.TestCase):
+        def delayDisplay(self, message, msec=None):
+            pass
+
+    stand_ins = {
+        "qt": types.ModuleType("qt"),
+        "slicer.i18n": types.SimpleNamespace(tr=lambda text: text),
+        "slicer.parameterNodeWrapper": types.SimpleNamespace(parameterNodeWrapper=lambda cls: cls),
+        "slicer.ScriptedLoadableModule": types.SimpleNamespace(
+            ScriptedLoadableModuleTest=ScriptedLoadableModuleTest,
+            **{name: type(name, (), {}) for name in ("ScriptedLoadableModule", "ScriptedLoadableModuleWidget",
+                                                     "ScriptedLoadableModuleLogic")}),
+    }
+    for name, module in stand_ins.items():
+        monkeypatch.setitem(sys.modules, name, module)
+    monkeypatch.setattr(slicer_module.util, "tempDirectory", lambda *a, **k: str(tmp_path / "slicer-temp"))
+    (tmp_path / "slicer-temp").mkdir()
+    return a_scene
+
+
+def run_self_test(module_name):
+    """Import a module file (WristQC.py, LumbarQC.py) and run its <Module>Test as Slicer would."""
+    import importlib
+    import sys
+    import unittest
+
+    sys.modules.pop(module_name, None)
+    module = importlib.import_module(module_name)
+    try:
+        test = getattr(module, f"{module_name}Test")
+        result = unittest.TestResult()
+        unittest.TestSuite([test(f"test_{module_name}_review_workflow")]).run(result)
+        return result
+    finally:
+        sys.modules.pop(module_name, None)

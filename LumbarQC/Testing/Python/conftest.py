@@ -8,7 +8,7 @@ MODULE_DIR = Path(__file__).resolve().parents[2]
 REPO = MODULE_DIR.parent
 sys.path[:0] = [str(MODULE_DIR), str(REPO / "Testing" / "Python")]
 
-from conftest_slicer import a_scene, slicer_module  # noqa: E402,F401  (shared scene fixtures)
+from conftest_slicer import a_scene, slicer_gui_stand_ins, slicer_module  # noqa: E402,F401  (shared fixtures)
 
 from lumbarqc_testdata import copy_case  # noqa: E402
 

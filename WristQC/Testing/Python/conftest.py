@@ -7,7 +7,7 @@ import pytest
 MODULE_DIR = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(MODULE_DIR), str(MODULE_DIR.parent / "Testing" / "Python")]
 
-from conftest_slicer import a_scene, slicer_module  # noqa: E402,F401  (shared scene fixtures)
+from conftest_slicer import a_scene, slicer_gui_stand_ins, slicer_module  # noqa: E402,F401  (shared fixtures)
 from wristqc_testdata import write_wrist_dicom  # noqa: E402
 
 
