@@ -79,7 +79,7 @@ class BatchStep:
 
 
 def iter_batch(files: list[Path], process: Callable[[Path], Outcome], out_dir: Path, result: BatchResult,
-               low_confidence: float = 0.5, stop: Callable[[], bool] = lambda: False) -> Iterator[BatchStep]:
+               stop: Callable[[], bool] = lambda: False) -> Iterator[BatchStep]:
     """Process the files one per step, writing <stem>.json and <stem>.html per image into `out_dir`;
     `result` collects the summary rows. Ends when every file is done or `stop()` says so before the
     next file (a cancel), and then writes summary.csv of the files done (`result.summary_path`)."""
@@ -99,7 +99,7 @@ def iter_batch(files: list[Path], process: Callable[[Path], Outcome], out_dir: P
         except Exception as exc:  # a bug or an unforeseen file: report it with its trace, go on with the batch
             step.error, step.trace = f"{path}: unexpected {type(exc).__name__}: {exc}", traceback.format_exc()
         if step.error is None:
-            step.report_path = _write_reports(outcome, out_dir / _unique_stem(path, used), low_confidence)
+            step.report_path = _write_reports(outcome, out_dir / _unique_stem(path, used))
             result.rows.append(summary_row(path, outcome.report, report_path=step.report_path))
         else:
             result.failed += 1
@@ -118,19 +118,19 @@ def _unique_stem(path: Path, used: set[str]) -> str:
     return candidate
 
 
-def _write_reports(outcome: Outcome, base: Path, low_confidence: float) -> Path:
+def _write_reports(outcome: Outcome, base: Path) -> Path:
     json_path = write_json(outcome.report, base.with_name(base.name + ".json"))
-    write_html(outcome.report, outcome.png, base.with_name(base.name + ".html"), low_confidence)
+    write_html(outcome.report, outcome.png, base.with_name(base.name + ".html"))
     return json_path
 
 
 def run_batch(files: list[Path], process: Callable[[Path], Outcome], out_dir: Path,
-              progress: bool = True, low_confidence: float = 0.5) -> BatchResult:
+              progress: bool = True) -> BatchResult:
     """Process every file with a progress bar; write <stem>.json and <stem>.html per image and
     summary.csv for the batch."""
     result = BatchResult()
     with tqdm(total=len(files), unit="image", disable=not progress or len(files) < 2, file=sys.stderr) as bar:
-        for step in iter_batch(files, process, out_dir, result, low_confidence):
+        for step in iter_batch(files, process, out_dir, result):
             bar.set_postfix_str(step.path.name[-30:])
             bar.update()
             if step.error is not None:
@@ -142,11 +142,11 @@ class BatchRunner:
     """A batch driven one file per `step()` call (a GUI timer), so the application stays responsive
     and a person can cancel; the same files and summary as `run_batch`."""
 
-    def __init__(self, files, process: Callable[[Path], Outcome], out_dir, low_confidence: float = 0.5):
+    def __init__(self, files, process: Callable[[Path], Outcome], out_dir):
         self.files = [Path(f) for f in files]
         self.result = BatchResult()
         self._cancelled = False
-        self._steps = iter_batch(self.files, process, Path(out_dir), self.result, low_confidence,
+        self._steps = iter_batch(self.files, process, Path(out_dir), self.result,
                                  stop=lambda: self._cancelled)
 
     @property

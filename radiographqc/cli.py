@@ -58,8 +58,7 @@ def _run_wrist(args) -> int:
     profile = load_profile("wrist", args.profile)
     pipeline = WristPipeline(profile, keypoints=args.keypoints, spacing_mm=args.spacing)
     files = expand_inputs(args.inputs)
-    return _finish(run_batch(files, pipeline.assess, Path(args.out), progress=not args.no_progress,
-                             low_confidence=pipeline.low_confidence), args.out)
+    return _finish(run_batch(files, pipeline.assess, Path(args.out), progress=not args.no_progress), args.out)
 
 
 def _run_lumbar(args) -> int:

@@ -70,7 +70,7 @@ def test_a_folder_is_scored_and_a_broken_file_is_reported_and_skipped(a_batch, t
     assert report["grade"] == ("C" if probability < 0.5 else "D"), "69 % or 59 % of the points"
     assert report["source"]["spacing"]["source"] == "PixelSpacing"
     assert report["keypoints"]["P1"] == {"name": "thumb MCP joint", "xy": [170.0, 100.0], "present": True,
-                                         "confidence": None, "source": "file"}
+                                         "confidence": None, "review": False, "source": "file"}
     html = (out / "good.html").read_text()
     assert "data:image/png;base64," in html and "AP3" in html
     rows = list(csv.DictReader((out / "summary.csv").open()))

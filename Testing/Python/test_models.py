@@ -202,10 +202,12 @@ def test_wrist_pipeline_takes_keypoints_from_the_model_when_no_keypoint_file_exi
             for m in ("wrist-ap-3", "wrist-artefact")]
     assert report["models"] == used
     rows, cols = report["source"]["rows"], report["source"]["cols"]
+    low = load_profile("wrist")["keypoints"]["low_confidence"]
     for name in ("P1", "P2", "P3"):
         point = report["keypoints"][name]
         assert point["source"] == "model" and 0.0 <= point["confidence"] <= 1.0
         assert point["present"] == (point["xy"] is not None)
+        assert point["review"] == (point["present"] and point["confidence"] < low)
     for name in ("P2", "P3"):      # never judged absent: only P1 has a presence decision
         x, y = report["keypoints"][name]["xy"]
         assert -0.5 <= x <= cols - 0.5 and -0.5 <= y <= rows - 0.5

@@ -385,7 +385,7 @@ class WristQCLogic:
         models = json.loads(self.volumeNode.GetAttribute(mrml.ATTR + "models") or "[]")
         report.update(source=source_report(self.radiograph, Path(self.radiograph.path),
                                            self.volumeNode.GetAttribute(mrml.ATTR + "viewSource") or ""),
-                      keypoints=keypoints_report(keypoints, source), marker=self.marker.to_dict(),
+                      keypoints=keypoints_report(keypoints, source, self.lowConfidenceThreshold), marker=self.marker.to_dict(),
                       artefact=self.artefactReport(), models=models,
                       software={"name": "radiographqc", "version": __version__, "module": "WristQC"},
                       created=_now(), review={"by": self.userName, "corrections": self.corrections()})
@@ -467,9 +467,8 @@ class WristQCLogic:
 
     def lowConfidencePoints(self) -> list[str]:
         """Ids of the points a detector placed with low confidence and nobody has corrected since."""
-        keypoints = self.currentKeypoints()
-        return [pid for pid, kp in keypoints.points.items()
-                if kp.xy is not None and kp.confidence is not None and kp.confidence < self.lowConfidenceThreshold]
+        points = keypoints_report(self.currentKeypoints(), "", self.lowConfidenceThreshold)
+        return [pid for pid, point in points.items() if point["review"]]
 
     def updateHighlights(self):
         """Flag low-confidence points: drawn unselected (review colour) with a note in the description."""
@@ -508,7 +507,7 @@ class WristQCLogic:
                          None if heatmap is None else mrml.pixelsFromVolume(heatmap))
         folder = Path(folder)
         return (write_json(report, folder / f"{stem}.json"),
-                write_html(report, png, folder / f"{stem}.html", self.lowConfidenceThreshold))
+                write_html(report, png, folder / f"{stem}.html"))
 
     def exportTrainingData(self, folder, userName=None) -> dict:
         """Image + corrected keypoints as `radiographqc train` reads them (<stem>.dcm beside <stem>.json),
@@ -536,7 +535,7 @@ class WristQCLogic:
         """A batch over files and folders (searched recursively, e.g. a DICOM study) with the current
         profile; keypoints from <stem>.keypoints.json beside each image or in the `keypoints` folder."""
         pipeline = WristPipeline(self.profile, keypoints, spacingMm, detector=self.detector)
-        return BatchRunner(expand_inputs(inputs), pipeline.assess, outDir, self.lowConfidenceThreshold)
+        return BatchRunner(expand_inputs(inputs), pipeline.assess, outDir)
 
 
 def _markerFromJson(text) -> MarkerResult:

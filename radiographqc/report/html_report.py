@@ -65,14 +65,14 @@ def _rules_table(rules):
             "<th>structures</th><th>explanation / what to change</th></tr>" + "".join(rows) + "</table>")
 
 
-def _keypoints_table(keypoints, low_confidence):
+def _keypoints_table(keypoints):
     if not keypoints:
         return ""
     rows = []
     for name, p in sorted(keypoints.items()):
         xy = "absent" if p.get("xy") is None else f"({p['xy'][0]:.1f}, {p['xy'][1]:.1f})"
         conf = p.get("confidence")
-        flag = conf is not None and conf < low_confidence
+        flag = bool(p.get("review"))
         conf_txt = "—" if conf is None else f"{conf:.2f}"
         rows.append(f"<tr><td>{name}</td><td>{escape(p.get('name', ''))}</td><td>{xy}</td>"
                     f"<td class='{'low' if flag else ''}'>{conf_txt}{' review' if flag else ''}</td></tr>")
@@ -108,7 +108,7 @@ def _verdict(report):
             f"<b>{report['total']}</b> / {report['max_assessable']} assessable points{note}")
 
 
-def render_html(report: dict, png: bytes | None, low_confidence: float = 0.5) -> str:
+def render_html(report: dict, png: bytes | None) -> str:
     title = f"{report.get('module', '').title()}QC — {Path(report.get('source', {}).get('path', '')).name}"
     picture = (f"<div class=pic><img alt='radiograph with measurements' src='data:image/png;base64,"
                f"{base64.b64encode(png).decode()}'></div>") if png else ""
@@ -117,8 +117,8 @@ def render_html(report: dict, png: bytes | None, low_confidence: float = 0.5) ->
             f"<style>{CSS}</style></head><body><h1>{escape(title)}</h1>"
             f"<div class=sub>{report.get('view', '')} view</div><p>{_verdict(report)}</p>"
             f"<div class=layout>{picture}<div>{_meta(report)}"
-            f"{_keypoints_table(report.get('keypoints'), low_confidence)}</div></div>{table}</body></html>\n")
+            f"{_keypoints_table(report.get('keypoints'))}</div></div>{table}</body></html>\n")
 
 
-def write_html(report: dict, png: bytes | None, path, low_confidence: float = 0.5) -> Path:
-    return write_text_atomic(Path(path), render_html(report, png, low_confidence))
+def write_html(report: dict, png: bytes | None, path) -> Path:
+    return write_text_atomic(Path(path), render_html(report, png))

@@ -43,10 +43,14 @@ def resolve_view(image_view: str | None, keypoints: Keypoints, path: Path) -> tu
     return keypoints.view, "DICOM header" if image_view else "keypoint file"
 
 
-def keypoints_report(keypoints: Keypoints, source: str) -> dict:
+def keypoints_report(keypoints: Keypoints, source: str, low_confidence: float) -> dict:
+    """Per point: position, presence, the detector's confidence, and "review" when a detected point's
+    confidence is below the profile's `keypoints.low_confidence` (a person should check it)."""
     names = POINT_NAMES[keypoints.view]
     return {pid: {"name": names[pid], "xy": None if kp.xy is None else [float(kp.xy[0]), float(kp.xy[1])],
-                  "present": kp.xy is not None, "confidence": kp.confidence, "source": source}
+                  "present": kp.xy is not None, "confidence": kp.confidence,
+                  "review": kp.xy is not None and kp.confidence is not None and kp.confidence < low_confidence,
+                  "source": source}
             for pid, kp in keypoints.points.items()}
 
 
@@ -146,7 +150,8 @@ class WristPipeline:
                                 is_dicom=rg.photometric.startswith("MONOCHROME"))
         report = result.to_dict()
         threshold = self.profile["artefact"]["probability_threshold"]
-        report.update(source=source_report(rg, path, view_source), keypoints=keypoints_report(keypoints, kp_source),
+        report.update(source=source_report(rg, path, view_source),
+                      keypoints=keypoints_report(keypoints, kp_source, self.low_confidence),
                       marker=marker.to_dict(), artefact=artefact_report(prediction, threshold),
                       models=models + [artefact_model],
                       software={"name": "radiographqc", "version": __version__},
