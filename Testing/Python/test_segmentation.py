@@ -91,6 +91,22 @@ def test_unlabelled_channels_contribute_no_loss():
         masked_loss(logits, targets, labelled)
 
 
+def test_a_channel_weight_counts_that_channel_so_many_times_in_the_mean():
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("monai")
+    from radiographqc.train.segmentation import masked_loss
+
+    logits = torch.zeros(1, 2, 8, 8)
+    targets = torch.zeros(1, 2, 8, 8)
+    targets[0, 1, 2:6, 2:6] = 1.0                  # only channel 1 is wrong
+    both = torch.tensor([[True, True]])
+    plain = masked_loss(logits, targets, both)
+    per_channel = [masked_loss(logits, targets, torch.tensor([[c == 0, c == 1]])) for c in (0, 1)]
+    assert plain == pytest.approx((per_channel[0] + per_channel[1]) / 2)
+    weighted = masked_loss(logits, targets, both, channel_weights=torch.tensor([1.0, 3.0]))
+    assert weighted == pytest.approx((per_channel[0] + 3 * per_channel[1]) / 4)
+
+
 # ---------------------------------------------------------------------------------------------
 # The bundled model
 

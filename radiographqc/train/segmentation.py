@@ -60,6 +60,7 @@ class SegConfig:
         rotate_deg=10.0, scale=(0.8, 1.15), shift=0.06))
     checkpoint_every: int = 500
     seed: int = 0
+    channel_weights: dict = field(default_factory=dict)   # name -> loss weight (default 1)
 
     @classmethod
     def from_dict(cls, data):
@@ -73,14 +74,17 @@ def build_network(config):
     return SCSEUNet(len(config.channels), config.features)
 
 
-def masked_loss(logits, targets, labelled, eps=1.0):
-    """BCE + soft Dice per (sample, channel), averaged over the labelled pairs only."""
+def masked_loss(logits, targets, labelled, eps=1.0, channel_weights=None):
+    """BCE + soft Dice per (sample, channel), averaged over the labelled pairs only; a channel's
+    pairs count `channel_weights[c]` times (a small, rare structure that the average drowns)."""
     bce = F.binary_cross_entropy_with_logits(logits, targets, reduction="none").mean(dim=(2, 3))
     probs = torch.sigmoid(logits)
     overlap = (probs * targets).sum(dim=(2, 3))
     total = probs.sum(dim=(2, 3)) + targets.sum(dim=(2, 3))
     dice = 1.0 - (2.0 * overlap + eps) / (total + eps)
     weight = labelled.float()
+    if channel_weights is not None:
+        weight = weight * channel_weights[None, :]
     return ((bce + dice) * weight).sum() / weight.sum().clamp(min=1.0)
 
 
@@ -140,13 +144,15 @@ def train(config, samples, out_dir, device="cpu", resume=False, log=print):
     torch.backends.cudnn.benchmark = True
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.startswith("cuda"))
     network.train()
+    weights = torch.tensor([float(config.channel_weights.get(name, 1.0)) for name in config.channels],
+                           device=device)
     started, first_step, marks = time.monotonic(), state["step"], []
     while state["step"] < state["total_steps"]:
         inputs, targets, labelled = make_batch(data, config, generator, device)
         _set_lr(optimiser, config.lr, state["step"], state["total_steps"])
         with autocast:
             logits = network(inputs)
-        loss = masked_loss(logits.float(), targets, labelled)
+        loss = masked_loss(logits.float(), targets, labelled, channel_weights=weights)
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
         optimiser.step()
@@ -268,7 +274,9 @@ def _train(args):
     samples = select_views(samples, args.views)
     config = SegConfig(views=list(args.views), input_size=args.size, batch_size=args.batch_size,
                        steps=args.steps, time_limit_s=args.time_limit, lr=args.lr,
-                       features=tuple(int(v) for v in args.features.split(",")), seed=args.seed)
+                       features=tuple(int(v) for v in args.features.split(",")), seed=args.seed,
+                       channel_weights={name: float(w) for name, _, w in
+                                        (item.partition("=") for item in args.channel_weight)})
     device = args.device if args.device != "auto" else (
         "cuda" if torch.cuda.is_available() else "cpu")
     torch.set_num_threads(args.threads)
@@ -318,6 +326,8 @@ def main(argv=None):
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--device", default="auto")
     p.add_argument("--resume", action="store_true")
+    p.add_argument("--channel-weight", action="append", default=[], metavar="NAME=W",
+                   help="loss weight of one channel, e.g. L3_double_contour=10 (repeatable)")
     p.set_defaults(run=_train)
     p = sub.add_parser("export")
     p.add_argument("--checkpoint", required=True, type=Path)
