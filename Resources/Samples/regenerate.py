@@ -6,7 +6,8 @@ wrist/:  AP and LAT, one routine and one clearly mispositioned image per view, e
          L/R marker (cut by the field edge in wrist_ap_tilted, which also has a foreign body);
          in truth/: <stem>.keypoints.json (`radiographqc wrist ... --keypoints DIR/truth`),
          marker and foreign-body masks (<stem>.labels.png + .labels.json) and <stem>.truth.json.
-lumbar/: AP, LAT and OBL, one routine and one mispositioned image per view; in truth/: the label
+lumbar/: AP, LAT and OBL, one routine and one mispositioned image per view, and an AP whose beam is
+         tilted against the L3 endplates (double contour); in truth/: the label
          masks (<stem>.labels.png + .labels.json, `radiographqc lumbar ... --masks DIR/truth`),
          vertebra instances (<stem>.vertebrae.png) and <stem>.truth.json.
 The ground truth lies in truth/ so that the QC of a sample folder runs the bundled models (a
@@ -35,6 +36,8 @@ SAMPLES = (
     ("wrist", "wrist_lat_rotated", "wrist", "LAT", "mispositioned", "LAT1", 2, 1, False, False),
     ("lumbar", "lumbar_ap_routine", "lumbar", "AP", "routine", None, 2, 0, False, False),
     ("lumbar", "lumbar_ap_rotated", "lumbar", "AP", "mispositioned", "rotation", 2, 1, False,
+     False),
+    ("lumbar", "lumbar_ap_tilted", "lumbar", "AP", "mispositioned", "double_contour", 2, 2, False,
      False),
     ("lumbar", "lumbar_lat_routine", "lumbar", "LAT", "routine", None, 2, 0, True, False),
     ("lumbar", "lumbar_lat_too_long", "lumbar", "LAT", "mispositioned", "field_too_long", 2, 1,

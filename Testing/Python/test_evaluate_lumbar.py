@@ -39,9 +39,13 @@ def test_the_samples_are_evaluated_per_view_against_their_true_masks(tmp_path, c
     assert "vertebra count exact" in printed and "rule scottie_dog" in printed
     views = json.loads(out.read_text())["views"]
     assert sorted(views) == ["AP", "LAT", "OBL"]
-    for view in views.values():
-        assert view["images"] == 2
+    for name, view in views.items():
+        images = 3 if name == "AP" else 2     # routine, mispositioned (and AP tilted)
+        assert view["images"] == images
         assert view["dice"]["vertebrae"]["dice"] > 0.9
         assert view["vertebra_count"]["within_one"] == 1.0
-        assert view["rules"]["vertebra_count"]["n"] == 2
+        assert view["rules"]["vertebra_count"]["n"] == images
     assert "pedicles_centred" in views["OBL"]["rules"] and "spinous_centred" in views["AP"]["rules"]
+    # the model sees the tilted AP's double contour, and none in the others
+    assert {k: views["AP"]["rules"]["l3_double_contour"][k] for k in ("tp", "fp", "fn")} == \
+        {"tp": 1, "fp": 0, "fn": 0}

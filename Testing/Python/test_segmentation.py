@@ -49,10 +49,27 @@ def test_the_separation_band_the_network_learns_splits_touching_bodies_for_the_r
     separation = separation_mask(ids, radius=2)
     assert separation[11:13, 4:16].all() and not separation[30:38].any()
     params = {"min_area_fraction": 0.001, "min_area_of_median": 0.5, "merged_area_factor": 1.6,
+              "merged_length_factor": 1.6, "pitch_to_width": {"AP": 0.7},
               "waist_ratio": 0.85, "waist_window": 0.35}
-    parts = split_bodies(body, separation, params)
+    parts = split_bodies(body, separation, params, "AP")
     assert sorted(int(np.nonzero(p)[0].mean()) for p in parts) == [6, 16, 33]
     assert dice(np.logical_or.reduce(parts), body) == 1.0     # grown back to the full bodies
+
+
+@pytest.mark.parametrize("columns, count", [([(20, 156)], 5), ([(20, 76), (84, 168)], 5),
+                                            ([(20, 44)], 1)])
+def test_bodies_merged_into_columns_are_cut_by_the_shape_of_a_body(columns, count):
+    """No single body gives the pitch (the network merged them all, e.g. a tilted beam): a column
+    40 px wide holds length / (0.7 x 40) bodies of 24 px with 4 px disc spaces."""
+    mask = np.zeros((200, 80), bool)
+    for top, bottom in columns:
+        mask[top:bottom, 20:60] = True
+    params = {"min_area_fraction": 0.001, "min_area_of_median": 0.5, "merged_area_factor": 1.6,
+              "merged_length_factor": 1.6, "pitch_to_width": {"AP": 0.7},
+              "waist_ratio": 0.85, "waist_window": 0.35}
+    parts = split_bodies(mask, None, params, "AP")
+    assert len(parts) == count
+    assert dice(np.logical_or.reduce(parts), mask) == 1.0
 
 
 def test_upsampling_undoes_the_letterbox():
@@ -107,6 +124,68 @@ def test_a_channel_weight_counts_that_channel_so_many_times_in_the_mean():
     assert weighted == pytest.approx((per_channel[0] + 3 * per_channel[1]) / 4)
 
 
+def test_a_refined_channel_replaces_only_its_own_channel():
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("monai")
+    from radiographqc.train.seg_network import RefinedChannel, SCSEUNet
+
+    unet = SCSEUNet(3, features=(4, 8)).eval()
+    refined = RefinedChannel(unet, 1, width=4, dilations=(1, 2)).eval()
+    x = torch.rand(2, 1, 16, 16)
+    with torch.no_grad():
+        out, plain = refined(x), unet(x)
+        own = refined.channel_logits(unet.features(x), x)
+    assert torch.equal(out[:, [0, 2]], plain[:, [0, 2]])
+    assert torch.equal(out[:, 1:2], own)
+    assert not torch.equal(out[:, 1], plain[:, 1])
+
+
+def _rim_samples(count, size=32):
+    """Bodies with L3 labelled and a 'double contour' that is the bright rim of L3 in the image:
+    a structure the frozen network never saw but the image shows."""
+    from radiographqc.train.seg_data import SegSample
+    rng = np.random.default_rng(0)
+    samples = []
+    for i in range(count):
+        image = rng.uniform(0.0, 0.3, (size, size)).astype(np.float32)
+        top = int(rng.integers(6, 14))
+        l3 = np.zeros((size, size), bool)
+        l3[top:top + 10, 8:24] = True
+        rim = np.zeros_like(l3)
+        if i % 3:                                  # a third of the images have none
+            rim[top:top + 2, 8:24] = True
+        image[rim] = 0.9
+        labels = pack_channels({name: (l3 if name in ("vertebrae", "L3") else
+                                       rim if name == "L3_double_contour" else
+                                       np.zeros_like(l3)) for name in CHANNELS})
+        samples.append(SegSample(image, labels, np.ones(len(CHANNELS), bool), "AP",
+                                 "simulated", f"rim_{i:03d}"))
+    return samples
+
+
+def test_refining_a_channel_learns_it_on_the_frozen_network_and_round_trips(tmp_path):
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("monai")
+    from radiographqc.train.seg_refine import refine_channel
+    from radiographqc.train.segmentation import SegConfig, build_network, load_checkpoint
+
+    config = SegConfig(features=(4, 8), input_size=32)
+    base = build_network(config).eval()
+    before = {k: v.clone() for k, v in base.state_dict().items()}
+    network, state = refine_channel(base, config, {"step": 5}, _rim_samples(40),
+                                    "L3_double_contour", tmp_path, steps=200, batch_size=8,
+                                    context=24, crop=16, width=8, dilations=(1, 2),
+                                    log=lambda *_: None)
+    assert all(torch.equal(before[k], v) for k, v in network.unet.state_dict().items())
+    assert state["refine"]["held_back_samples"] == 4 and state["step"] == 5
+    assert state["refine"]["held_back_dice"] > 0.8
+    loaded, loaded_config, _ = load_checkpoint(tmp_path / "checkpoint.pt")
+    x = torch.from_numpy(np.stack([s.image for s in _rim_samples(2)])[:, None])
+    with torch.no_grad():
+        assert torch.allclose(loaded(x), network.eval()(x))
+    assert loaded_config.refine["channel"] == "L3_double_contour"
+
+
 # ---------------------------------------------------------------------------------------------
 # The bundled model
 
@@ -130,6 +209,20 @@ def test_model_finds_the_vertebral_bodies_of_a_simulated_sample(model):
     assert seg.masks["vertebrae"].shape == case.image.shape
     assert set(seg.masks) == set(model.view_channels["AP"])
     assert dice(seg.masks["vertebrae"], case.masks["vertebrae"]) > 0.7
+
+
+@pytest.mark.parametrize("tilt_deg, failing", [(0.0, False), (16.0, True)])
+def test_model_sees_the_l3_double_contour_only_when_the_beam_is_tilted(model, tilt_deg, failing):
+    from radiographqc.simulate.lumbar import LumbarParams, simulate_lumbar
+
+    case = simulate_lumbar(LumbarParams(view="AP", tilt_deg=tilt_deg, pixel_mm=1.2),
+                           np.random.default_rng(3))
+    masks = model.segment(case.image, "AP").masks
+    ratio = (masks["L3_double_contour"] & masks["L3"]).sum() / masks["L3"].sum()
+    assert bool(ratio > 0.21) is failing
+    assert abs(ratio - case.truth["qc"]["L3_double_contour_ratio"]) < 0.1
+    if failing:
+        assert dice(masks["L3_double_contour"], case.masks["L3_double_contour"]) > 0.8
 
 
 def test_tampered_model_is_rejected(tmp_path):

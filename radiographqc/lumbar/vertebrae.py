@@ -4,13 +4,16 @@ A binary body mask is split into bodies by connected components (after removing 
 "vertebra_separation" band when the segmentation has one); fragments smaller than
 `min_area_fraction` of the image are dropped. Whatever the input, a body smaller than
 `min_area_of_median` times the median body is not a visible vertebra (a sliver cut by the field
-edge, a fragment) and is not counted. A component larger than `merged_area_factor` times the
-median area of its two nearest neighbours (or its one neighbour) holds several touching bodies:
-k = round(its length along the spine / the vertebral pitch), the pitch being the median distance
-between the centres of consecutive single bodies (a merged component also holds the disc spaces
-between its bodies, so its area over-counts them), or k = round(area / that median) where fewer
-than two single bodies give no pitch. It is cut across the spine at its waists (narrowest
-cross-sections); where there is no waist (bodies fused along their whole width), at equal areas.
+edge, a fragment) and is not counted. A component holds several touching bodies when it is larger
+than `merged_area_factor` times the median area of its two nearest neighbours (or its one
+neighbour), or longer along the spine than `merged_length_factor` times its shape pitch
+(`pitch_to_width` of the view times its median cross-section: the spacing a body of that width
+has). It holds k = round(its length along the spine / the vertebral pitch) bodies, the pitch being
+the median distance between the centres of consecutive single bodies (a merged component also
+holds the disc spaces between its bodies, so its area over-counts them), or its shape pitch where
+fewer than two single bodies give one (a tilted beam can merge them all). It is cut across the
+spine at its waists (narrowest cross-sections); where there is no waist (bodies fused along their
+whole width), at equal areas.
 
 Levels, in order of trust:
 1. "given": every body has a level name (a reviewer's or the simulator's), in anatomical order;
@@ -74,7 +77,7 @@ def body_regions(masks, params):
         if binary is None:
             return None, 0
         regions = [(None, part) for part in split_bodies(
-            binary, masks.structure("vertebra_separation"), params)]
+            binary, masks.structure("vertebra_separation"), params, masks.view)]
     kept = _visible(regions, params)
     return kept, len(regions) - len(kept)
 
@@ -88,7 +91,7 @@ def _visible(regions, params):
             if area >= params["min_area_of_median"] * np.median(areas)]
 
 
-def split_bodies(binary, separation, params) -> list[np.ndarray]:
+def split_bodies(binary, separation, params, view) -> list[np.ndarray]:
     """One mask per vertebral body of a binary body mask (see the module docstring)."""
     from skimage.measure import label
     from skimage.segmentation import expand_labels
@@ -99,28 +102,27 @@ def split_bodies(binary, separation, params) -> list[np.ndarray]:
         ids = expand_labels(ids, distance=max(binary.shape)) * binary
     parts = [ids == i for i in range(1, int(ids.max()) + 1)]
     parts = [p for p in parts if p.sum() >= params["min_area_fraction"] * binary.size]
-    if len(parts) < 2:
+    if not parts:
         return parts
     areas = np.array([p.sum() for p in parts])
     centres = np.array([np.argwhere(p).mean(axis=0)[::-1] for p in parts])     # (x, y)
     # slivers and fragments are no reference for the size of a body
     usable = areas >= params["min_area_of_median"] * np.median(areas)
-    merged = []
+    axes = [_axis_at(i, centres, usable) for i in range(len(parts))]
+    lengths = np.array([_length_along(p, a) for p, a in zip(parts, axes)])
+    # a body's own shape bounds its length: pitch ~ pitch_to_width x its cross-section
+    shape_pitch = params["pitch_to_width"][view.upper()] * np.array(
+        [_median_width(p, a) for p, a in zip(parts, axes)])
+    merged = lengths > params["merged_length_factor"] * shape_pitch
     for i in range(len(parts)):
         near = _neighbours(i, centres, usable)
-        reference = float(np.median(areas[near])) if near.size else None
-        merged.append(bool(reference and areas[i] > params["merged_area_factor"] * reference))
-    pitch = _pitch(centres[usable & ~np.array(merged)])
+        if near.size and areas[i] > params["merged_area_factor"] * np.median(areas[near]):
+            merged[i] = True
+    pitch = _pitch(centres[usable & ~merged])
     out = []
     for i, part in enumerate(parts):
-        if not merged[i]:
-            out.append(part)
-            continue
-        near = _neighbours(i, centres, usable)
-        axis = _spine_axis(centres[np.append(near, i)])
-        k = (int(round(_length_along(part, axis) / pitch)) if pitch
-             else int(round(areas[i] / float(np.median(areas[near])))))
-        out += (cut_at_waists(part, k, axis, params["waist_ratio"], params["waist_window"])
+        k = int(round(lengths[i] / (pitch or shape_pitch[i]))) if merged[i] else 1
+        out += (cut_at_waists(part, k, axes[i], params["waist_ratio"], params["waist_window"])
                 if k >= 2 else [part])
     return out
 
@@ -134,7 +136,7 @@ def with_split_bodies(masks, params):
     binary = masks.structure("vertebrae")
     if masks.vertebrae is not None or binary is None:
         return masks
-    parts = split_bodies(binary, masks.structure("vertebra_separation"), params)
+    parts = split_bodies(binary, masks.structure("vertebra_separation"), params, masks.view)
     return LumbarMasks(masks.view, masks.shape, [(None, p) for p in parts] or None, masks.structures)
 
 
@@ -161,6 +163,21 @@ def _neighbours(i, centres, usable):
     distance[~usable] = np.inf
     order = np.argsort(distance)[:2]
     return order[np.isfinite(distance[order])]
+
+
+def _axis_at(i, centres, usable):
+    """The spine's direction at body i: through it and its neighbours, or down the image (the
+    detector's long side lies along the spine) where it has none."""
+    near = _neighbours(i, centres, usable)
+    return _spine_axis(centres[np.append(near, i)]) if near.size else np.array([0.0, 1.0])
+
+
+def _median_width(mask, axis):
+    """Median number of pixels per one-pixel slice across `axis`: the cross-section."""
+    rows, cols = np.nonzero(mask)
+    along = np.stack([cols, rows], axis=1) @ axis
+    counts = np.bincount(np.floor(along - along.min()).astype(int))
+    return float(np.median(counts[counts > 0]))
 
 
 def _spine_axis(points):

@@ -220,7 +220,6 @@ def run_evaluate_lumbar(args, model_id):
     data = Path(args.data)
     if (data / "landmarks.csv").is_file() and (data / "cobb.csv").is_file():
         names = _held_out_aasce(model, args.split_file)
-        segmenter = Segmenter(ModelRegistry(Path(model.manifest_path).parent), model.id)
         metrics = {"AP": evaluate_aasce(segmenter, data, names, load_profile("lumbar", args.profile),
                                         args.limit)}
         split = f"{data.name} held-out ({len(names)} images)"

@@ -57,14 +57,47 @@ class SCSEUNet(nn.Module):
              for i in range(len(features) - 1, 0, -1)])
         self.head = nn.Conv2d(features[0], out_channels, kernel_size=1)
 
-    def forward(self, x):
+    def features(self, x):
+        """The last decoder stage's maps (features[0] channels, full resolution)."""
         skips = []
         for stage in self.down:
             x = stage(x)
             skips.append(x)
         for up, merge, skip in zip(self.up, self.merge, reversed(skips[:-1])):
             x = merge(torch.cat([up(x), skip], dim=1))
-        return self.head(x)
+        return x
+
+    def forward(self, x):
+        return self.head(self.features(x))
+
+
+class RefinedChannel(nn.Module):
+    """A U-Net whose channel `index` comes from its own small head instead of the shared 1x1 one.
+
+    The head reads the U-Net's last features and the image through dilated 3x3 convolutions
+    (receptive field 2 * sum(dilations) + 1 pixels), so it can follow a thin contour beside the
+    structure the features locate (the L3 double contour: the endplate rims of L3). Only the head
+    is trained; every other channel is the U-Net's unchanged.
+    """
+
+    def __init__(self, unet, index, width=16, dilations=(1, 2, 4, 8)):
+        super().__init__()
+        self.unet, self.index = unet, int(index)
+        layers, channels = [], unet.head.in_channels + 1
+        for dilation in dilations:
+            layers += [nn.Conv2d(channels, width, 3, padding=dilation, dilation=dilation),
+                       nn.PReLU(width)]
+            channels = width
+        self.refine = nn.Sequential(*layers, nn.Conv2d(width, 1, kernel_size=1))
+
+    def channel_logits(self, features, image):
+        return self.refine(torch.cat([features, image], dim=1))
+
+    def forward(self, x):
+        features = self.unet.features(x)
+        logits = self.unet.head(features)
+        refined = self.channel_logits(features, x)
+        return torch.cat([logits[:, :self.index], refined, logits[:, self.index + 1:]], dim=1)
 
 
 class Probabilities(nn.Module):
