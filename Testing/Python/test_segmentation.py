@@ -124,19 +124,20 @@ def test_a_channel_weight_counts_that_channel_so_many_times_in_the_mean():
     assert weighted == pytest.approx((per_channel[0] + 3 * per_channel[1]) / 4)
 
 
-def test_a_refined_channel_replaces_only_its_own_channel():
+def test_own_heads_replace_only_their_own_channels():
     torch = pytest.importorskip("torch")
     pytest.importorskip("monai")
-    from radiographqc.train.seg_network import RefinedChannel, SCSEUNet
+    from radiographqc.train.seg_network import ChannelHead, OwnHeads, SCSEUNet
 
-    unet = SCSEUNet(3, features=(4, 8)).eval()
-    refined = RefinedChannel(unet, 1, width=4, dilations=(1, 2)).eval()
+    unet = SCSEUNet(4, features=(4, 8)).eval()
+    heads = {1: ChannelHead(4, width=4, dilations=(1, 2)), 3: ChannelHead(4, width=4, dilations=(1,))}
+    network = OwnHeads(unet, heads).eval()
     x = torch.rand(2, 1, 16, 16)
     with torch.no_grad():
-        out, plain = refined(x), unet(x)
-        own = refined.channel_logits(unet.features(x), x)
-    assert torch.equal(out[:, [0, 2]], plain[:, [0, 2]])
-    assert torch.equal(out[:, 1:2], own)
+        out, plain, features = network(x), unet(x), unet.features(x)
+        assert torch.equal(out[:, [0, 2]], plain[:, [0, 2]])
+        assert torch.equal(out[:, 1:2], heads[1](features, x))
+        assert torch.equal(out[:, 3:4], heads[3](features, x))
     assert not torch.equal(out[:, 1], plain[:, 1])
 
 
@@ -163,7 +164,7 @@ def _rim_samples(count, size=32):
     return samples
 
 
-def test_refining_a_channel_learns_it_on_the_frozen_network_and_round_trips(tmp_path):
+def test_own_heads_learn_their_channels_one_at_a_time_on_the_frozen_network(tmp_path):
     torch = pytest.importorskip("torch")
     pytest.importorskip("monai")
     from radiographqc.train.seg_refine import refine_channel
@@ -171,19 +172,48 @@ def test_refining_a_channel_learns_it_on_the_frozen_network_and_round_trips(tmp_
 
     config = SegConfig(features=(4, 8), input_size=32)
     base = build_network(config).eval()
-    before = {k: v.clone() for k, v in base.state_dict().items()}
-    network, state = refine_channel(base, config, {"step": 5}, _rim_samples(40),
-                                    "L3_double_contour", tmp_path, steps=200, batch_size=8,
-                                    context=24, crop=16, width=8, dilations=(1, 2),
-                                    log=lambda *_: None)
-    assert all(torch.equal(before[k], v) for k, v in network.unet.state_dict().items())
-    assert state["refine"]["held_back_samples"] == 4 and state["step"] == 5
-    assert state["refine"]["held_back_dice"] > 0.8
-    loaded, loaded_config, _ = load_checkpoint(tmp_path / "checkpoint.pt")
+    frozen = {k: v.clone() for k, v in base.state_dict().items()}
+    options = dict(steps=200, batch_size=8, context=24, crop=16, width=8, dilations=(1, 2),
+                   log=lambda *_: None)
+    first, state = refine_channel(base, config, {"step": 5}, _rim_samples(40), "L3_double_contour",
+                                  tmp_path / "one", **options)
+    assert state["own_heads"][0]["held_back_samples"] == 4 and state["step"] == 5
+    assert state["own_heads"][0]["held_back_dice"] > 0.8
+    one, one_config, one_state = load_checkpoint(tmp_path / "one" / "checkpoint.pt")
+    rim_head = {k: v.clone() for k, v in one.heads[0].state_dict().items()}
+    second, state = refine_channel(one, one_config, one_state, _rim_samples(40), "L3",
+                                   tmp_path / "two", **options)
+    assert [h["channel"] for h in state["own_heads"]] == ["L3_double_contour", "L3"]
+    assert all(torch.equal(frozen[k], v) for k, v in second.unet.state_dict().items())
+    assert all(torch.equal(rim_head[k], v) for k, v in second.heads[0].state_dict().items())
+    loaded, loaded_config, _ = load_checkpoint(tmp_path / "two" / "checkpoint.pt")
     x = torch.from_numpy(np.stack([s.image for s in _rim_samples(2)])[:, None])
     with torch.no_grad():
-        assert torch.allclose(loaded(x), network.eval()(x))
-    assert loaded_config.refine["channel"] == "L3_double_contour"
+        assert torch.allclose(loaded(x), second.eval()(x))
+    assert [h["channel"] for h in loaded_config.own_heads] == ["L3_double_contour", "L3"]
+    with pytest.raises(ValueError, match="already has its own head"):
+        refine_channel(loaded, loaded_config, {}, _rim_samples(10), "L3", tmp_path / "three",
+                       **options)
+
+
+def test_a_network_with_own_heads_exports_to_onnx_that_segments_like_torch(tmp_path):
+    pytest.importorskip("torch")
+    pytest.importorskip("monai")
+    from radiographqc.train.seg_refine import refine_channel
+    from radiographqc.train.segmentation import (SegConfig, build_network,
+                                                 export_segmentation_model)
+
+    config = SegConfig(features=(4, 8), input_size=32)
+    refine_channel(build_network(config).eval(), config, {"step": 1}, _rim_samples(20),
+                   "L3_double_contour", tmp_path / "run", steps=20, batch_size=4, context=24,
+                   crop=16, width=4, dilations=(1, 2), log=lambda *_: None)
+    manifest, difference = export_segmentation_model(tmp_path / "run" / "checkpoint.pt",
+                                                     tmp_path / "models", "tiny-seg", "0.0.1", {})
+    assert difference < 1e-4
+    assert manifest["training"]["network"]["own_heads"][0]["channel"] == "L3_double_contour"
+    model = ModelRegistry(tmp_path / "models").load("tiny-seg")
+    seg = model.segment(_rim_samples(1)[0].image, "AP")
+    assert seg.probabilities["L3_double_contour"].shape == (32, 32)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -71,33 +71,41 @@ class SCSEUNet(nn.Module):
         return self.head(self.features(x))
 
 
-class RefinedChannel(nn.Module):
-    """A U-Net whose channel `index` comes from its own small head instead of the shared 1x1 one.
+class ChannelHead(nn.Module):
+    """One channel's own head: dilated 3x3 convolutions on the U-Net's last features and the image
+    (receptive field 2 * sum(dilations) + 1 pixels), so that it can follow a thin structure beside
+    what the features locate (the rims of L3's endplates, the gaps between bodies)."""
 
-    The head reads the U-Net's last features and the image through dilated 3x3 convolutions
-    (receptive field 2 * sum(dilations) + 1 pixels), so it can follow a thin contour beside the
-    structure the features locate (the L3 double contour: the endplate rims of L3). Only the head
-    is trained; every other channel is the U-Net's unchanged.
-    """
-
-    def __init__(self, unet, index, width=16, dilations=(1, 2, 4, 8)):
+    def __init__(self, feature_channels, width=16, dilations=(1, 2, 4, 8)):
         super().__init__()
-        self.unet, self.index = unet, int(index)
-        layers, channels = [], unet.head.in_channels + 1
+        layers, channels = [], feature_channels + 1
         for dilation in dilations:
             layers += [nn.Conv2d(channels, width, 3, padding=dilation, dilation=dilation),
                        nn.PReLU(width)]
             channels = width
-        self.refine = nn.Sequential(*layers, nn.Conv2d(width, 1, kernel_size=1))
+        self.layers = nn.Sequential(*layers, nn.Conv2d(width, 1, kernel_size=1))
 
-    def channel_logits(self, features, image):
-        return self.refine(torch.cat([features, image], dim=1))
+    def forward(self, features, image):
+        return self.layers(torch.cat([features, image], dim=1))
+
+
+class OwnHeads(nn.Module):
+    """A U-Net some of whose channels come from their own ChannelHead instead of the shared 1x1
+    head; the heads are trained on the frozen U-Net (seg_refine), so every other channel is the
+    U-Net's unchanged."""
+
+    def __init__(self, unet, heads):
+        super().__init__()
+        self.unet = unet
+        self.indices = [int(index) for index in heads]      # {channel index: ChannelHead}
+        self.heads = nn.ModuleList(heads.values())
 
     def forward(self, x):
         features = self.unet.features(x)
-        logits = self.unet.head(features)
-        refined = self.channel_logits(features, x)
-        return torch.cat([logits[:, :self.index], refined, logits[:, self.index + 1:]], dim=1)
+        logits = list(self.unet.head(features).split(1, dim=1))
+        for index, head in zip(self.indices, self.heads):
+            logits[index] = head(features, x)
+        return torch.cat(logits, dim=1)
 
 
 class Probabilities(nn.Module):

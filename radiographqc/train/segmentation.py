@@ -10,7 +10,7 @@ with the same warps as the keypoint trainer; labels follow the same matrices.
     python -m radiographqc.train.segmentation prepare-sim --per-view 600 --out FILE.npz
     python -m radiographqc.train.segmentation train --data A.npz B.npz --out DIR [--views AP]
     python -m radiographqc.train.segmentation refine --checkpoint DIR/checkpoint.pt --data A.npz \
-        --channel L3_double_contour --out DIR2         (seg_refine: one channel's own head)
+        --channel L3_double_contour --out DIR2         (seg_refine: one more channel's own head)
     python -m radiographqc.train.segmentation export --checkpoint DIR/checkpoint.pt --out DIR
 """
 
@@ -36,7 +36,7 @@ from radiographqc.train.loop import _fit_time_limit, _restore, _save, _set_lr
 from radiographqc.train.seg_data import (CHANNELS, VIEW_CHANNELS,
                                          aasce_sample, aasce_split, load_samples,
                                          read_aasce_table, save_samples, simulated_samples)
-from radiographqc.train.seg_network import (Probabilities, RefinedChannel, SCSEUNet,
+from radiographqc.train.seg_network import (ChannelHead, OwnHeads, Probabilities, SCSEUNet,
                                             parameter_count)
 from radiographqc.train.seg_refine import refine_channel
 
@@ -65,9 +65,9 @@ class SegConfig:
     checkpoint_every: int = 500
     seed: int = 0
     channel_weights: dict = field(default_factory=dict)   # name -> loss weight (default 1)
-    # {"channel": name, "width": int, "dilations": [...]}: that channel has its own head
-    # (seg_network.RefinedChannel, trained by seg_refine on the frozen U-Net)
-    refine: dict = field(default_factory=dict)
+    # [{"channel": name, "width": int, "dilations": [...]}, ...]: channels with their own head
+    # (seg_network.OwnHeads, each trained by seg_refine on the frozen U-Net), in training order
+    own_heads: list = field(default_factory=list)
 
     @classmethod
     def from_dict(cls, data):
@@ -79,10 +79,10 @@ class SegConfig:
 
 def build_network(config):
     unet = SCSEUNet(len(config.channels), config.features)
-    if not config.refine:
+    if not config.own_heads:
         return unet
-    return RefinedChannel(unet, config.channels.index(config.refine["channel"]),
-                          config.refine["width"], tuple(config.refine["dilations"]))
+    return OwnHeads(unet, {config.channels.index(h["channel"]): ChannelHead(
+        config.features[0], h["width"], tuple(h["dilations"])) for h in config.own_heads})
 
 
 def masked_loss(logits, targets, labelled, eps=1.0, channel_weights=None):
@@ -237,13 +237,13 @@ def export_segmentation_model(checkpoint, out_dir, model_id, version, training_d
         "training": {"steps": state["step"], "seconds": round(state.get("train_seconds", 0.0)),
                      "batch_size": config.batch_size, "lr": config.lr,
                      "views": list(config.views), "samples": state.get("samples"),
-                     "refine": state.get("refine"),
+                     "own_heads": state.get("own_heads"),
                      "loss": "BCE + soft Dice per channel, unlabelled channels masked",
                      "augment": {**asdict(config.augment), "flip_prob": config.flip_prob},
                      "network": {"type": "U-Net with scSE blocks (MONAI ResidualUnit + "
                                          "ChannelSELayer + spatial SE)",
                                  "features": list(config.features),
-                                 "own_head": config.refine or None,
+                                 "own_heads": config.own_heads,
                                  "parameters": parameter_count(network)},
                      "onnx_opset": OPSET, "onnx_vs_torch_max_abs_diff": difference},
         "training_data": training_data,
@@ -298,9 +298,9 @@ def _train(args):
 
 def _refine(args):
     torch.set_num_threads(args.threads)
-    base, config, state = load_checkpoint(args.checkpoint)
+    network, config, state = load_checkpoint(args.checkpoint)
     samples = [s for path in args.data for s in load_samples(path)]
-    refine_channel(base, config, state, samples, args.channel, args.out, steps=args.steps,
+    refine_channel(network, config, state, samples, args.channel, args.out, steps=args.steps,
                    batch_size=args.batch_size, lr=args.lr, seed=args.seed)
 
 
@@ -350,8 +350,9 @@ def main(argv=None):
     p.add_argument("--channel-weight", action="append", default=[], metavar="NAME=W",
                    help="loss weight of one channel, e.g. L3_double_contour=10 (repeatable)")
     p.set_defaults(run=_train)
-    p = sub.add_parser("refine", help="train one channel's own head on the frozen network")
-    p.add_argument("--checkpoint", required=True, type=Path, help="the trained network")
+    p = sub.add_parser("refine", help="train one more channel's own head on the frozen network")
+    p.add_argument("--checkpoint", required=True, type=Path,
+                   help="the trained network (with or without own heads)")
     p.add_argument("--data", required=True, nargs="+", type=Path)
     p.add_argument("--channel", default="L3_double_contour", choices=CHANNELS)
     p.add_argument("--out", required=True, type=Path)
