@@ -4,6 +4,17 @@ Module, parameter node, widget and self-test. The widget only wires the .ui to W
 (WristQCLib/logic.py), which forwards to the pure `radiographqc` package.
 """
 import os
+import sys
+
+# Slicer puts the folder of a module it loads on sys.path, nothing more. Installed, the shared packages
+# (radiographqc, RadiographQCLib) sit beside this file; in a source checkout (module paths set to
+# WristQC/ and LumbarQC/) they sit one folder up.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+for _folder in (_HERE, os.path.dirname(_HERE)):
+    if os.path.isdir(os.path.join(_folder, "RadiographQCLib")):
+        if _folder not in sys.path:
+            sys.path.append(_folder)
+        break
 from pathlib import Path
 
 import slicer
@@ -14,8 +25,8 @@ from slicer.ScriptedLoadableModule import (ScriptedLoadableModule,
                                            ScriptedLoadableModuleTest, ScriptedLoadableModuleWidget)
 from slicer.util import VTKObservationMixin
 
-from radiographqc import mrml
-from radiographqc.qcwidget import QCWidgetMixin
+from RadiographQCLib import mrml
+from RadiographQCLib.qcwidget import QCWidgetMixin
 from WristQCLib.logic import WristQCLogic
 
 SAMPLE_CATEGORY = "RadiographQC"

@@ -16,7 +16,8 @@ import numpy as np
 import slicer
 import vtk
 
-from radiographqc import __version__, mrml
+from radiographqc import __version__
+from RadiographQCLib import mrml
 from radiographqc.batch import BatchRunner, expand_inputs
 from radiographqc.dicom_io import read_radiograph
 from radiographqc.errors import InputError

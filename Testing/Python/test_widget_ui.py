@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-MIXIN = REPO / "radiographqc" / "qcwidget.py"
+MIXIN = REPO / "RadiographQCLib" / "qcwidget.py"
 
 
 def ui_names(path):

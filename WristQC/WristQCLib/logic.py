@@ -14,7 +14,8 @@ from pathlib import Path
 
 import vtk
 
-from radiographqc import __version__, geometry, mrml
+from radiographqc import __version__, geometry
+from RadiographQCLib import mrml
 from radiographqc.batch import BatchRunner, expand_inputs
 from radiographqc.dicom_io import read_radiograph
 from radiographqc.errors import InputError, ModelError

@@ -1,12 +1,10 @@
 """Fixtures for the LumbarQC logic tests: a Slicer scene (slicer-core) and a lumbar sample case."""
-import sys
 from pathlib import Path
 
 import pytest
 
 MODULE_DIR = Path(__file__).resolve().parents[2]
 REPO = MODULE_DIR.parent
-sys.path[:0] = [str(MODULE_DIR), str(REPO / "Testing" / "Python")]
 
 from conftest_slicer import a_scene, slicer_gui_stand_ins, slicer_module  # noqa: E402,F401  (shared fixtures)
 

@@ -16,7 +16,7 @@ def truth(image):
 
 
 def rows(logic):
-    from radiographqc import mrml
+    from RadiographQCLib import mrml
 
     return {row["id"]: row for row in mrml.readTable(logic.tableNode)}
 
@@ -156,7 +156,7 @@ def test_a_scene_saved_as_mrb_loads_back_with_segmentation_and_rules_and_the_rev
         lumbar_logic, lumbar_ap, tmp_path, slicer_module):
     from conftest_slicer import build_scene
     from LumbarQCLib.logic import LumbarQCLogic
-    from radiographqc import mrml
+    from RadiographQCLib import mrml
 
     volume = lumbar_logic.loadRadiograph(lumbar_ap)
     lumbar_logic.process(volume)
@@ -216,7 +216,7 @@ def test_without_a_label_file_the_bundled_model_segments_and_scores_as_the_comma
 
 
 def test_the_oblique_measurements_are_drawn_and_follow_an_edit_of_the_articular_processes(lumbar_logic, tmp_path):
-    from radiographqc import mrml
+    from RadiographQCLib import mrml
 
     image = copy_case("lumbar_obl_routine", tmp_path / "obl")
     volume = lumbar_logic.loadRadiograph(image)

@@ -1,11 +1,9 @@
 """Fixtures for the WristQC logic tests: a Slicer scene (slicer-core) and a small synthetic DX file."""
-import sys
 from pathlib import Path
 
 import pytest
 
 MODULE_DIR = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(MODULE_DIR), str(MODULE_DIR.parent / "Testing" / "Python")]
 
 from conftest_slicer import a_scene, slicer_gui_stand_ins, slicer_module  # noqa: E402,F401  (shared fixtures)
 from wristqc_testdata import write_wrist_dicom  # noqa: E402

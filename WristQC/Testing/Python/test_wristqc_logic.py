@@ -64,7 +64,7 @@ def keypoints(points, confidence=None):
 
 
 def table_rows(logic):
-    from radiographqc import mrml
+    from RadiographQCLib import mrml
 
     return {row["id"]: row for row in mrml.readTable(logic.tableNode)}
 
@@ -82,7 +82,7 @@ def drag(node, index, ras_positions):
 
 
 def test_loader_gives_the_dx_spacing_and_window_and_shows_monochrome1_bone_bright(wrist_logic, tmp_path):
-    from radiographqc import mrml
+    from RadiographQCLib import mrml
 
     plain = wrist_logic.loadRadiograph(write_wrist_dicom(tmp_path / "m2.dcm"))
     inverted = wrist_logic.loadRadiograph(write_wrist_dicom(tmp_path / "m1.dcm", photometric="MONOCHROME1"))
@@ -101,7 +101,7 @@ def test_loader_gives_the_dx_spacing_and_window_and_shows_monochrome1_bone_brigh
 
 
 def test_pixel_and_ras_positions_map_exactly_both_ways_with_anisotropic_spacing(a_wrist_volume):
-    from radiographqc import mrml
+    from RadiographQCLib import mrml
 
     assert mrml.pixelToRas(a_wrist_volume, (0, 0)) == (0.0, 0.0, 0.0)
     assert mrml.pixelToRas(a_wrist_volume, (4, 10)) == pytest.approx((-4 * COL_MM, -10 * ROW_MM, 0.0), abs=1e-12)
@@ -137,7 +137,7 @@ def test_the_table_holds_every_item_with_total_and_grade_as_the_rules_say(wrist_
 
 
 def test_dragging_a_point_updates_angle_table_and_grade_at_once_and_undo_restores(wrist_logic, a_wrist_volume):
-    from radiographqc import mrml
+    from RadiographQCLib import mrml
 
     wrist_logic.process(a_wrist_volume, keypoints(GOOD_AP))
     angle = wrist_logic.measurementNodes["AP3"]
@@ -164,7 +164,7 @@ def test_dragging_a_point_updates_angle_table_and_grade_at_once_and_undo_restore
 
 
 def test_each_discrete_move_is_one_undo_step(wrist_logic, a_wrist_volume):
-    from radiographqc import mrml
+    from RadiographQCLib import mrml
 
     wrist_logic.process(a_wrist_volume, keypoints(GOOD_AP))
     for y in (310.0, 320.0):
@@ -175,7 +175,7 @@ def test_each_discrete_move_is_one_undo_step(wrist_logic, a_wrist_volume):
 
 
 def test_placing_the_missing_thumb_mcp_rescores(wrist_logic, a_wrist_volume):
-    from radiographqc import mrml
+    from RadiographQCLib import mrml
 
     wrist_logic.process(a_wrist_volume, keypoints(dict(GOOD_AP, P1=None)))
     rows = table_rows(wrist_logic)
@@ -261,7 +261,7 @@ def test_training_data_export_reimports_with_the_corrections_and_provenance(wris
 
 def test_a_scene_saved_as_mrb_loads_back_with_results_and_the_review_goes_on(wrist_logic, a_wrist_volume, tmp_path,
                                                                             slicer_module):
-    from radiographqc import mrml
+    from RadiographQCLib import mrml
     from WristQCLib.logic import WristQCLogic
     from conftest_slicer import build_scene
 
@@ -308,7 +308,7 @@ def test_a_repository_sample_scores_in_slicer_exactly_as_on_the_command_line(wri
 def test_the_foreign_body_heatmap_lies_over_the_radiograph_and_scores_the_artefact_item(wrist_logic_with_models):
     import numpy as np
 
-    from radiographqc import mrml
+    from RadiographQCLib import mrml
 
     wrist_logic = wrist_logic_with_models
     volume = wrist_logic.loadRadiograph(SAMPLES / "wrist_ap_tilted.dcm")     # a cast over the forearm
@@ -332,7 +332,7 @@ def test_the_foreign_body_heatmap_lies_over_the_radiograph_and_scores_the_artefa
 
 
 def test_without_a_keypoint_file_the_bundled_model_places_the_points_and_flags_low_confidence(wrist_logic):
-    from radiographqc import mrml
+    from RadiographQCLib import mrml
     from radiographqc.errors import ModelError
 
     path = SAMPLES / "wrist_ap_routine.dcm"

@@ -15,7 +15,7 @@ import numpy as np
 import vtk
 from vtk.util import numpy_support
 
-from .image import Radiograph, Spacing
+from radiographqc.image import Radiograph, Spacing
 
 ATTR = "RadiographQC."  # prefix of the node attributes this extension writes (saved with the scene)
 
