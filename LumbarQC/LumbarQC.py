@@ -104,7 +104,6 @@ class LumbarQCWidget(QCWidgetMixin, ScriptedLoadableModuleWidget, VTKObservation
     def setup(self):
         ScriptedLoadableModuleWidget.setup(self)
         self.setupQC()
-        self.ui.undoButton.visible = False    # the Segment Editor has its own undo
         self.initializeParameterNode()
 
     def onApply(self):
