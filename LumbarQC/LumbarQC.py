@@ -5,6 +5,7 @@ Module, parameter node, widget and self-test. The widget only wires the .ui to L
 """
 import os
 import sys
+from pathlib import Path
 
 # Slicer puts the folder of a module it loads on sys.path, nothing more. Installed, the shared packages
 # (radiographqc, RadiographQCLib) sit beside this file; in a source checkout (module paths set to
@@ -15,7 +16,6 @@ for _folder in (_HERE, os.path.dirname(_HERE)):
         if _folder not in sys.path:
             sys.path.append(_folder)
         break
-from pathlib import Path
 
 import slicer
 from slicer import vtkMRMLScalarVolumeNode, vtkMRMLSegmentationNode, vtkMRMLTableNode
@@ -28,8 +28,10 @@ from slicer.util import VTKObservationMixin
 from LumbarQCLib.logic import LumbarQCLogic
 from RadiographQCLib import mrml
 from RadiographQCLib.qcwidget import QCWidgetMixin
+from RadiographQCLib.paths import optionalFile
+from RadiographQCLib.samples import registerSamples, samplesFolder, showRadiograph
 
-SAMPLE_CATEGORY = "RadiographQC"
+DOCUMENTATION_URL = "https://github.com/RadiographQC/SlicerRadiographQC#in-3d-slicer"
 
 
 class LumbarQC(ScriptedLoadableModule):
@@ -38,7 +40,7 @@ class LumbarQC(ScriptedLoadableModule):
         self.parent.title = _("LumbarQC")
         self.parent.categories = ["Quality Control"]
         self.parent.dependencies = []
-        self.parent.contributors = ["RadiographQC developers"]
+        self.parent.contributors = ["RadiographQC developers (RadiographQC project)"]
         self.parent.helpText = _(
             "Quality control of lumbar spine radiographs (AP, lateral, oblique): anatomy is segmented "
             "(each vertebra its own segment, named by level), and rules on the segmentation decide whether "
@@ -50,46 +52,26 @@ class LumbarQC(ScriptedLoadableModule):
             "Correct the masks with the Segment Editor: the rules re-run after every edit. "
             "<b>Export report</b> writes the same JSON/HTML as the command line; <b>Export training data</b> "
             "writes the image, the corrected label files (read by <tt>--masks</tt> and <tt>radiographqc train</tt>) "
-            "and who/when/what changed.")
+            "and who/when/what changed.<br>"
+            "On first Apply the module offers to install the Python packages it needs.<br>"
+            'See the <a href="{url}">documentation</a>.').format(url=DOCUMENTATION_URL)
         self.parent.acknowledgementText = _(
             "The rules follow a published lumbar spine radiograph QC framework (scSE U-Net segmentation and "
             "quantitative rules). Built on 3D Slicer.")
-        slicer.app.connect("startupCompleted()", registerSampleData)
-
-
-def samplesDir():
-    """The repository's sample folder: beside the module when installed, one level up in the source tree."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "Resources" / "Samples", here.parent / "Resources" / "Samples"):
-        if candidate.is_dir():
-            return candidate
-    return None
-
-
-def registerSampleData():
-    """Each lumbar sample (Resources/Samples/lumbar/*.dcm) is loaded through the LumbarQC loader."""
-    import SampleData
-
-    folder = samplesDir()
-    if folder is None:
-        return
-    icon = os.path.join(os.path.dirname(__file__), "Resources", "Icons", "LumbarQC.png")
-    for dicom in sorted((folder / "lumbar").glob("*.dcm")):
-        SampleData.SampleDataLogic.registerCustomSampleDataSource(
-            category=SAMPLE_CATEGORY, sampleName=f"Lumbar {dicom.stem}", uris=dicom.as_uri(),
-            fileNames=dicom.name, nodeNames=dicom.stem, thumbnailFileName=icon, loadFiles=False,
-            customDownloader=lambda source, path=dicom: LumbarQCLogic(slicer.mrmlScene).loadRadiograph(path))
+        slicer.app.connect("startupCompleted()", lambda: registerSamples(
+            __file__, "lumbar", "Lumbar", LumbarQCLogic, Path(__file__).parent / "Resources" / "Icons" / "LumbarQC.png"))
 
 
 @parameterNodeWrapper
 class LumbarQCParameterNode:
     """inputVolume: the radiograph; segmentation/results: the review nodes of the last Apply;
-    profilePath: department criteria file ("" = default)."""
+    profilePath: department criteria file ("" = default); exportFolder: where exports go."""
 
     inputVolume: vtkMRMLScalarVolumeNode
     segmentation: vtkMRMLSegmentationNode
     results: vtkMRMLTableNode
     profilePath: str = ""
+    exportFolder: str = ""
 
 
 class LumbarQCWidget(QCWidgetMixin, ScriptedLoadableModuleWidget, VTKObservationMixin):
@@ -106,16 +88,17 @@ class LumbarQCWidget(QCWidgetMixin, ScriptedLoadableModuleWidget, VTKObservation
         self.setupQC()
         self.initializeParameterNode()
 
-    def onApply(self):
-        volume = self._parameterNode.inputVolume
-        with slicer.util.tryWithErrorDisplay(_("Lumbar QC failed."), waitCursor=True):
-            if not mrml.isRadiographVolume(volume):
-                raise ValueError(_("Load the radiograph with 'Load radiograph' so its spacing and header are "
-                                   "read as the QC needs them."))
-            labelPath = self.ui.labelPathLineEdit.currentPath or None
-            self.logic.process(volume, labelPath=labelPath)
-            self._parameterNode.segmentation = self.logic.segmentationNode
-            self.showResults()
+    def runQC(self, volume):
+        if not mrml.isRadiographVolume(volume):
+            raise ValueError(_("Load the radiograph with 'Load radiograph' so its spacing and header are "
+                               "read as the QC needs them."))
+        labelPath = optionalFile(self.ui.labelPathLineEdit.currentPath, ".labels.json", _("label table"),
+                                 allowFolder=True)
+        self.logic.process(volume, labelPath=labelPath)
+        self._parameterNode.segmentation = self.logic.segmentationNode
+
+    def showCase(self, volume):
+        showRadiograph(volume)
 
     def onResultsModified(self, caller=None, event=None):
         result = self.logic.result
@@ -144,7 +127,7 @@ class LumbarQCTest(ScriptedLoadableModuleTest):
 
         import numpy as np
 
-        samples = samplesDir()
+        samples = samplesFolder(__file__)
         self.assertIsNotNone(samples, "the repository samples (Resources/Samples/lumbar) are needed")
         folder = Path(slicer.util.tempDirectory())
         shutil.copyfile(samples / "lumbar" / "lumbar_ap_routine.dcm", folder / "lumbar_ap_routine.dcm")

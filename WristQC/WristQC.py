@@ -5,6 +5,7 @@ Module, parameter node, widget and self-test. The widget only wires the .ui to W
 """
 import os
 import sys
+from pathlib import Path
 
 # Slicer puts the folder of a module it loads on sys.path, nothing more. Installed, the shared packages
 # (radiographqc, RadiographQCLib) sit beside this file; in a source checkout (module paths set to
@@ -15,7 +16,6 @@ for _folder in (_HERE, os.path.dirname(_HERE)):
         if _folder not in sys.path:
             sys.path.append(_folder)
         break
-from pathlib import Path
 
 import slicer
 from slicer import vtkMRMLMarkupsFiducialNode, vtkMRMLScalarVolumeNode, vtkMRMLTableNode
@@ -27,9 +27,10 @@ from slicer.util import VTKObservationMixin
 
 from RadiographQCLib import mrml
 from RadiographQCLib.qcwidget import QCWidgetMixin
+from RadiographQCLib.samples import registerSamples, showRadiograph
 from WristQCLib.logic import WristQCLogic
 
-SAMPLE_CATEGORY = "RadiographQC"
+DOCUMENTATION_URL = "https://github.com/RadiographQC/SlicerRadiographQC#in-3d-slicer"
 
 
 class WristQC(ScriptedLoadableModule):
@@ -38,7 +39,7 @@ class WristQC(ScriptedLoadableModule):
         self.parent.title = _("WristQC")
         self.parent.categories = ["Quality Control"]
         self.parent.dependencies = []
-        self.parent.contributors = ["RadiographQC developers"]
+        self.parent.contributors = ["RadiographQC developers (RadiographQC project)"]
         self.parent.helpText = _(
             "Quality control of wrist radiographs (AP/PA and lateral): DICOM header completeness, L/R lead "
             "marker, foreign-body artefact and positioning, scored out of 100 points with grade A-D by the "
@@ -48,36 +49,14 @@ class WristQC(ScriptedLoadableModule):
             "grade update at once. Place a missing point from the Markups module. <b>Undo</b> reverts the "
             "last correction. Points flagged in orange had a low detector confidence.<br>"
             "<b>Export report</b> writes the same JSON/HTML as the command line; <b>Export training data</b> "
-            "writes the image, the corrected keypoints and who/when/what changed for `radiographqc train`.")
+            "writes the image, the corrected keypoints and who/when/what changed for `radiographqc train`.<br>"
+            "On first Apply the module offers to install the Python packages it needs.<br>"
+            'See the <a href="{url}">documentation</a>.').format(url=DOCUMENTATION_URL)
         self.parent.acknowledgementText = _(
             "The criteria follow a published fully automatic wrist radiograph QC system (keypoint detection, "
             "header check, marker and artefact detection into a 100-point score). Built on 3D Slicer.")
-        slicer.app.connect("startupCompleted()", registerSampleData)
-
-
-def samplesDir():
-    """The repository's sample folder: beside the module when installed, one level up in the source tree."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "Resources" / "Samples", here.parent / "Resources" / "Samples"):
-        if candidate.is_dir():
-            return candidate
-    return None
-
-
-def registerSampleData():
-    """Each wrist sample (Resources/Samples/wrist/*.dcm; its ground truth in truth/, so Apply runs the
-    bundled models) is loaded through the WristQC loader, which gives the correct spacing and display."""
-    import SampleData
-
-    folder = samplesDir()
-    if folder is None:
-        return
-    icon = os.path.join(os.path.dirname(__file__), "Resources", "Icons", "WristQC.png")
-    for dicom in sorted((folder / "wrist").glob("*.dcm")):
-        SampleData.SampleDataLogic.registerCustomSampleDataSource(
-            category=SAMPLE_CATEGORY, sampleName=f"Wrist {dicom.stem}", uris=dicom.as_uri(),
-            fileNames=dicom.name, nodeNames=dicom.stem, thumbnailFileName=icon, loadFiles=False,
-            customDownloader=lambda source, path=dicom: WristQCLogic(slicer.mrmlScene).loadRadiograph(path))
+        slicer.app.connect("startupCompleted()", lambda: registerSamples(
+            __file__, "wrist", "Wrist", WristQCLogic, Path(__file__).parent / "Resources" / "Icons" / "WristQC.png"))
 
 
 @parameterNodeWrapper
@@ -107,27 +86,23 @@ class WristQCWidget(QCWidgetMixin, ScriptedLoadableModuleWidget, VTKObservationM
         self.ui.undoButton.clicked.connect(self.onUndo)
         self.initializeParameterNode()
 
-    def onApply(self):
-        volume = self._parameterNode.inputVolume
-        with slicer.util.tryWithErrorDisplay(_("Wrist QC failed."), waitCursor=True):
-            if not mrml.isRadiographVolume(volume):
-                volume = self._reloadWithModuleReader(volume)
-            self.logic.process(volume)
-            self._parameterNode.keypoints = self.logic.pointsNode
-            self._showHeatmap(volume)
-            self.showResults()
+    def runQC(self, volume):
+        if not mrml.isRadiographVolume(volume):
+            volume = self._reloadWithModuleReader(volume)
+        self.logic.process(volume)
+        self._parameterNode.keypoints = self.logic.pointsNode
 
-    def _showHeatmap(self, volume):
-        """The foreign-body heatmap over the radiograph, only where the evidence is above one half."""
+    def showCase(self, volume):
+        """The radiograph with the foreign-body heatmap over it, only where the evidence is above one half."""
         heatmap = self.logic.heatmapNode()
         if heatmap is None:
-            slicer.util.setSliceViewerLayers(background=volume, foreground=None)
+            showRadiograph(volume)
             return
         display = heatmap.GetDisplayNode()
         display.SetAndObserveColorNodeID("vtkMRMLColorTableNodeRed")
         display.SetThreshold(0.5, 1.0)
         display.ApplyThresholdOn()
-        slicer.util.setSliceViewerLayers(background=volume, foreground=heatmap, foregroundOpacity=0.4)
+        showRadiograph(volume, foreground=heatmap, foregroundOpacity=0.4)
 
     def _reloadWithModuleReader(self, volume):
         """A volume from Slicer's DICOM reader lacks the QC spacing and header: read its file again."""

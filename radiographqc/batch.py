@@ -99,7 +99,11 @@ def iter_batch(files: list[Path], process: Callable[[Path], Outcome], out_dir: P
         except Exception as exc:  # a bug or an unforeseen file: report it with its trace, go on with the batch
             step.error, step.trace = f"{path}: unexpected {type(exc).__name__}: {exc}", traceback.format_exc()
         if step.error is None:
-            step.report_path = _write_reports(outcome, out_dir / _unique_stem(path, used))
+            try:
+                step.report_path = _write_reports(outcome, out_dir / _unique_stem(path, used))
+            except OSError as exc:   # a full disk or a refused name fails this file, not the batch
+                step.error = f"{path}: cannot write its report into {out_dir}: {exc.strerror or exc}"
+        if step.error is None:
             result.rows.append(summary_row(path, outcome.report, report_path=step.report_path))
         else:
             result.failed += 1

@@ -38,4 +38,4 @@ def test_every_ui_name_the_widget_code_uses_is_in_the_module_ui_file(module):
 @pytest.mark.parametrize("module", ["WristQC", "LumbarQC"])
 def test_the_widget_defines_what_the_shared_mixin_calls(module):
     defined = methods(REPO / module / f"{module}.py", f"{module}Widget")
-    assert {"onApply", "onResultsModified", "updateCaseButtons", "setup"} <= defined
+    assert {"runQC", "showCase", "onResultsModified", "updateCaseButtons", "setup"} <= defined
