@@ -24,8 +24,9 @@ from radiographqc.lumbar.pipeline import LumbarPipeline
 from radiographqc.lumbar.rules import evaluate_lumbar
 from radiographqc.models import ModelRegistry
 from radiographqc.profile import load_profile
+from radiographqc.wrist.keypoints import read_keypoints
 from radiographqc.wrist.marker import detect_marker
-from radiographqc.wrist.pipeline import WristPipeline
+from radiographqc.wrist.pipeline import WristPipeline, find_keypoint_file
 from radiographqc.wrist.scoring import evaluate_wrist
 
 SAMPLES = Path(__file__).resolve().parents[1] / "Resources" / "Samples"
@@ -52,7 +53,7 @@ def bench_wrist(repeat: int, threads):
           f"{'e2e model':>9s} {'e2e files':>9s}")
     for path in expand_inputs([SAMPLES / "wrist"]):
         rg = read_radiograph(path)
-        kps, _, _ = with_files.keypoints_for(path, rg)
+        kps = read_keypoints(find_keypoint_file(path, with_files.keypoints))
         model = registry.load(f"wrist-{rg.view.lower()}-{3 if rg.view == 'AP' else 5}", threads=threads)
         marker = detect_marker(rg.pixels, threshold=threshold)
         cells = [median_ms(lambda: read_radiograph(path), repeat),

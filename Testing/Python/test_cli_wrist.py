@@ -114,3 +114,13 @@ def test_png_teaching_image_needs_an_explicit_spacing(tmp_path, capsys):
     assert report["source"]["spacing"]["source"].startswith("user")
     assert all(not i["assessable"] for i in report["items"] if i["id"].startswith("HDR_"))
     assert {i["id"]: i["score"] for i in report["items"]}["AP2"] == 5
+
+
+def test_a_missing_model_is_an_error_line_naming_the_model_file_and_the_reason(a_batch, tmp_path, monkeypatch):
+    data, _ = a_batch
+    monkeypatch.setenv("RADIOGRAPHQC_MODELS", str(tmp_path / "no-models"))
+    assert main(["wrist", str(data / "good.dcm"), "--out", str(tmp_path / "o"), "--no-progress"]) == 1
+    (row,) = csv.DictReader((tmp_path / "o" / "summary.csv").open())
+    assert row["status"] == "error"
+    assert row["error"] == f"{tmp_path / 'no-models' / 'wrist-artefact.json'}: no model 'wrist-artefact' in " \
+                           f"{tmp_path / 'no-models'}"

@@ -161,7 +161,7 @@ def test_report_dict_has_the_documented_structure_and_is_json():
             "items"} <= set(d)
     assert d["module"] == "wrist" and d["profile"] == {"name": "wrist-default", "version": "1.0"}
     assert set(d["items"][0]) == {"id", "label", "value", "unit", "score", "max", "rating", "passed",
-                                  "assessable", "band", "explanation", "advice"}
+                                  "assessable", "band", "explanation", "advice", "geometry"}
     json.dumps(d)
 
 

@@ -1,11 +1,11 @@
 """WristQC logic: a wrist radiograph in the scene, its keypoints as a markups point list, the
 measurements as markups lines/angles, the score as a table, rescored live while a reviewer corrects
-points. No Qt and no global scene: the scene is given to the constructor. All QC rules are in
-`radiographqc` (evaluate_wrist with the criteria profile); this file only maps them onto MRML nodes.
+points. No Qt and no global scene: the scene is given to the constructor. The QC is the stages of
+`radiographqc.wrist.pipeline` that the command line runs (the rules, with the criteria profile, also
+give the geometry each measurement is drawn with); this file only maps them onto MRML nodes.
 """
 from __future__ import annotations
 
-import dataclasses
 import getpass
 import json
 import shutil
@@ -14,20 +14,19 @@ from pathlib import Path
 
 import vtk
 
-from radiographqc import __version__, geometry
+from radiographqc import __version__
 from RadiographQCLib import mrml
 from radiographqc.batch import BatchRunner, expand_inputs
 from radiographqc.dicom_io import read_radiograph
-from radiographqc.errors import InputError, ModelError
+from radiographqc.errors import InputError
 from radiographqc.profile import load_profile
 from radiographqc.report.html_report import write_html
 from radiographqc.report.json_report import write_json
 from radiographqc.report.overlay import draw_wrist
-from radiographqc.wrist.keypoints import POINT_NAMES, Keypoint, Keypoints, read_keypoints, write_keypoints
-from radiographqc.wrist.marker import MarkerResult, detect_marker
-from radiographqc.wrist.pipeline import (ArtefactDetector, KeypointDetector, WristPipeline, artefact_report,
-                                         find_keypoint_file, keypoints_report, resolve_view, source_report)
-from radiographqc.wrist.scoring import ArtefactResult, evaluate_wrist
+from radiographqc.wrist.keypoints import POINT_NAMES, Keypoint, Keypoints, write_keypoints
+from radiographqc.wrist.pipeline import (ArtefactDetector, FoundKeypoints, ImageAnalysis, KeypointDetector,
+                                         WristPipeline, analyse_image, artefact_report, find_keypoints,
+                                         keypoints_report, score_wrist, wrist_report)
 
 ROLE_POINTS = mrml.ATTR + "keypoints"
 ROLE_TABLE = mrml.ATTR + "results"
@@ -42,6 +41,9 @@ POINT_COLOR = (0.1, 0.85, 1.0)      # a reviewed or confident keypoint
 REVIEW_COLOR = (1.0, 0.45, 0.0)     # a low-confidence keypoint that nobody has checked yet
 MEASURE_COLOR = (1.0, 0.9, 0.0)
 MARKER_COLOR = (1.0, 0.5, 0.0)
+# The markups that draw each kind of shape of a layout item's geometry (see ItemResult).
+GEOMETRY_CLASSES = {"line": "vtkMRMLMarkupsLineNode", "angle": "vtkMRMLMarkupsAngleNode",
+                    "angle_to_vertical": "vtkMRMLMarkupsAngleNode"}
 
 
 def pointLabel(view: str, pid: str) -> str:
@@ -74,41 +76,14 @@ def resultRows(result) -> list[tuple]:
     return rows
 
 
-def _resolveRef(ref, points: dict):
-    """Pixel position of a profile point reference: a point id, or a list of ids = their midpoint."""
-    xys = [points.get(pid) for pid in ([ref] if isinstance(ref, str) else ref)]
-    return None if any(p is None for p in xys) else geometry.midpoint(*xys)
-
-
-def _verticalFoot(origin, towards):
-    """A point straight below/above `origin`, as far as `towards` is: the arm of an angle with the
-    image vertical that opens towards `towards` (so the angle reads 0-90 like the folded measure)."""
-    length = max(abs(towards[0] - origin[0]), abs(towards[1] - origin[1]), 1.0)
-    return (origin[0], origin[1] + (length if towards[1] >= origin[1] else -length))
-
-
-def measurementGeometry(task: dict, points: dict, rows: int, cols: int):
-    """(markups class, pixel positions) that show how a layout task is measured, or None when the
-    task has nothing to draw; positions None when a point it needs is absent."""
-    measure, refs = task["measure"], task["points"]
-    pts = [_resolveRef(ref, points) for ref in refs]
-    complete = all(p is not None for p in pts)
-    if measure == "angle_to_vertical_deg":
-        return "vtkMRMLMarkupsAngleNode", [pts[1], pts[0], _verticalFoot(pts[0], pts[1])] if complete else None
-    if measure == "vertex_angle_deg":
-        return "vtkMRMLMarkupsAngleNode", pts if complete else None
-    if measure == "lower_edge_distance_cm":
-        return "vtkMRMLMarkupsLineNode", [pts[0], (pts[0][0], rows - 0.5)] if complete else None
-    if measure == "side_edge_distances_cm":
-        return "vtkMRMLMarkupsLineNode", pts if complete else None
-    return None
-
-
 class WristQCLogic:
-    """Loads, scores and lets a reviewer correct one wrist radiograph at a time.
+    """Loads, scores and lets a reviewer correct one wrist radiograph at a time, with the stages of
+    `radiographqc.wrist.pipeline` that the command line runs (so both give the same report).
 
-    The case lives in the scene: the volume references its keypoint list, measurement nodes, marker ROI
-    and results table (node references), so `restoreCase` picks a saved review up again.
+    The case lives in the scene: the volume references its keypoint list, measurement nodes, marker ROI,
+    heatmap and results table (node references) and keeps what the stages found as attributes; the
+    keypoint list keeps the original points and the undo history. So `restoreCase` picks a saved
+    review up again.
     """
 
     def __init__(self, scene, profilePath=None, userName=None):
@@ -130,15 +105,9 @@ class WristQCLogic:
         self.profilePath = None if path is None else str(path)
         self.lowConfidenceThreshold = float(self.profile["keypoints"]["low_confidence"])
         if getattr(self, "volumeNode", None) is not None:
-            self.marker = self._markerAtThreshold(self.marker)
+            self.analysis = self.analysis.for_profile(self.profile)
             self.updateHighlights()
             self.computeScore()
-
-    def _markerAtThreshold(self, marker: MarkerResult) -> MarkerResult:
-        """The marker search keeps its best similarity: a profile with another threshold decides
-        "found" again without searching the image again."""
-        threshold = self.profile["marker"]["similarity_threshold"]
-        return dataclasses.replace(marker, found=marker.letter is not None and marker.similarity > threshold)
 
     # ------------------------------------------------------------------ loading
 
@@ -150,47 +119,23 @@ class WristQCLogic:
         name = Path(path).name.split(".")[0] or Path(path).name
         return mrml.addRadiographVolume(self.scene, radiograph, self.scene.GenerateUniqueName(name))
 
-    def keypointsFor(self, volumeNode, view=None) -> tuple[Keypoints, str, list[dict]]:
-        """(keypoints, their source, models used), as the command line finds them: the file beside the
-        image (<stem>.keypoints.json / <stem>.json), else the bundled keypoint model of the view (the
-        header's, or `view`); without a usable model every point is left for the reviewer to place."""
-        radiograph = mrml.radiographFromVolume(volumeNode)
-        source = Path(radiograph.path)
-        found = find_keypoint_file(source, None) if source.is_file() else None
-        if found is not None:
-            return read_keypoints(found), "file", []
-        radiograph = dataclasses.replace(radiograph, view=view or radiograph.view or "AP")
-        try:
-            keypoints, model = self.detector.detect(radiograph, source)
-        except ModelError:
-            return Keypoints(radiograph.view), "none", []
-        return keypoints, "model", [model]
-
     # ------------------------------------------------------------------ running
 
     def process(self, volumeNode, keypoints: Keypoints | None = None):
-        """Score a radiograph volume: keypoints given, else see keypointsFor; the marker search runs
-        once here (it does not depend on the keypoints). Returns the WristResult."""
+        """Score a radiograph volume with the stages of the command line: the image analysed once
+        (view, marker, foreign body), the keypoints given, else from the file beside the image, else
+        from the bundled model of the view. A model that is missing or broken (ModelError) or an image
+        with neither a view nor keypoints (InputError) raises before the scene changes. Returns the
+        WristResult."""
         self.cleanup()
         radiograph = mrml.radiographFromVolume(volumeNode)
-        keypointSource, models = "given", []
-        if keypoints is None:
-            keypoints, keypointSource, models = self.keypointsFor(volumeNode)
-        volumeNode.SetAttribute(mrml.ATTR + "keypointSource", keypointSource)
-        _, viewSource = resolve_view(radiograph.view, keypoints, Path(radiograph.path))
-        volumeNode.SetAttribute(mrml.ATTR + "viewSource", viewSource)
-        spacing = radiograph.spacing
-        marker = detect_marker(radiograph.pixels,
-                               spacing_mm=None if spacing is None else (spacing.row_mm + spacing.col_mm) / 2,
-                               threshold=self.profile["marker"]["similarity_threshold"])
-        volumeNode.SetAttribute(mrml.ATTR + "marker", json.dumps(marker.to_dict()))
+        analysis = analyse_image(radiograph, self.profile, self.artefacts)
+        found = find_keypoints(radiograph, analysis, self.detector, given=keypoints)
         self._removeCaseNodes(volumeNode)
-        models += self._detectArtefact(volumeNode, radiograph)
-        volumeNode.SetAttribute(mrml.ATTR + "models", json.dumps(models))
-        self._startCase(volumeNode, radiograph, marker)
-        self.pointsNode = self.createKeypointNodes(keypoints)
+        self._storeFindings(volumeNode, analysis, found)
+        self._startCase(volumeNode, radiograph, analysis)
+        self.pointsNode = self.createKeypointNodes(found.keypoints)
         volumeNode.SetAndObserveNodeReferenceID(ROLE_POINTS, self.pointsNode.GetID())
-        self._createMeasurementNodes()
         self._createMarkerNode()
         self.tableNode = self.scene.AddNewNodeByClass("vtkMRMLTableNode",
                                                       self.scene.GenerateUniqueName(f"{volumeNode.GetName()} WristQC"))
@@ -198,61 +143,53 @@ class WristQCLogic:
         self._observe()
         return self.computeScore()
 
-    def _detectArtefact(self, volumeNode, radiograph) -> list[dict]:
-        """Run the foreign-body classifier: its answer as a volume attribute, its heatmap as a volume
-        on the radiograph's grid (shown semi-transparent by the widget); without a usable model the
-        artefact item is left not assessable. Returns the model used, if any."""
-        try:
-            artefact, prediction, model = self.artefacts.detect(radiograph.pixels)
-        except ModelError:
-            volumeNode.SetAttribute(mrml.ATTR + "artefact", "null")
-            return []
-        threshold = self.profile["artefact"]["probability_threshold"]
-        volumeNode.SetAttribute(mrml.ATTR + "artefact", json.dumps(
-            {**artefact_report(prediction, threshold), "model_id": artefact.model_id}))
-        heatmap = mrml.addOverlayVolume(self.scene, volumeNode, prediction.heatmap,
+    def _storeFindings(self, volumeNode, analysis: ImageAnalysis, found: FoundKeypoints):
+        """What the stages found, as volume attributes saved with the scene (a restored case is
+        rescored from them), and the foreign-body heatmap as a volume on the radiograph's grid (shown
+        semi-transparent by the widget)."""
+        volumeNode.SetAttribute(mrml.ATTR + "analysis", json.dumps(analysis.to_dict()))
+        volumeNode.SetAttribute(mrml.ATTR + "keypointSource", found.source)
+        volumeNode.SetAttribute(mrml.ATTR + "viewSource", found.view_source)
+        volumeNode.SetAttribute(mrml.ATTR + "keypointModels", json.dumps(found.models))
+        heatmap = mrml.addOverlayVolume(self.scene, volumeNode, analysis.artefact.heatmap,
                                         self.scene.GenerateUniqueName(f"{volumeNode.GetName()} foreign body"))
         volumeNode.SetAndObserveNodeReferenceID(ROLE_HEATMAP, heatmap.GetID())
-        return [model]
 
-    def artefactResult(self) -> ArtefactResult | None:
-        data = json.loads(self.volumeNode.GetAttribute(mrml.ATTR + "artefact") or "null")
-        return None if data is None else ArtefactResult(data["probability"], data["model_id"])
-
-    def artefactReport(self) -> dict | None:
+    def artefactReport(self) -> dict:
         """The classifier's answer, "present" decided with the current profile's threshold."""
-        data = json.loads(self.volumeNode.GetAttribute(mrml.ATTR + "artefact") or "null")
-        if data is None:
-            return None
-        threshold = self.profile["artefact"]["probability_threshold"]
-        data.pop("model_id")
-        return {**data, "present": data["probability"] >= threshold, "threshold": threshold}
+        return artefact_report(self.analysis.artefact, self.profile["artefact"]["probability_threshold"])
 
     def heatmapNode(self):
         return None if self.volumeNode is None else self.volumeNode.GetNodeReference(ROLE_HEATMAP)
 
+    def hasCase(self, volumeNode) -> bool:
+        """True when the volume carries a WristQC review (its keypoint list) that restoreCase can resume."""
+        return volumeNode is not None and volumeNode.GetNodeReference(ROLE_POINTS) is not None
+
     def restoreCase(self, volumeNode):
-        """Continue the review of a volume processed before (e.g. after loading a saved scene)."""
+        """Continue the review of a volume processed before (e.g. after loading a saved scene): points,
+        corrections, score and undo history as they were saved."""
         self.cleanup()
-        pointsNode = volumeNode.GetNodeReference(ROLE_POINTS)
-        if pointsNode is None:
+        if not self.hasCase(volumeNode):
             raise ValueError(f"{volumeNode.GetName()} has no WristQC review to restore (run process first)")
-        self._startCase(volumeNode, mrml.radiographFromVolume(volumeNode),
-                        _markerFromJson(volumeNode.GetAttribute(mrml.ATTR + "marker")))
-        self.pointsNode = pointsNode
+        analysis = ImageAnalysis.from_dict(json.loads(volumeNode.GetAttribute(mrml.ATTR + "analysis")))
+        self._startCase(volumeNode, mrml.radiographFromVolume(volumeNode), analysis.for_profile(self.profile))
+        self.pointsNode = volumeNode.GetNodeReference(ROLE_POINTS)
         self.tableNode = volumeNode.GetNodeReference(ROLE_TABLE)
         self.markerNode = volumeNode.GetNodeReference(ROLE_MARKER)
-        self.measurementNodes = {node.GetAttribute(mrml.ATTR + "task"): node for node in
-                                 (volumeNode.GetNthNodeReference(ROLE_MEASURE, i)
-                                  for i in range(volumeNode.GetNumberOfNodeReferences(ROLE_MEASURE)))}
-        self._original = json.loads(pointsNode.GetAttribute(mrml.ATTR + "original"))
+        for index in range(volumeNode.GetNumberOfNodeReferences(ROLE_MEASURE)):   # in the order of their shapes
+            node = volumeNode.GetNthNodeReference(ROLE_MEASURE, index)
+            self.measurementNodes.setdefault(node.GetAttribute(mrml.ATTR + "task"), []).append(node)
+        self._original = json.loads(self.pointsNode.GetAttribute(mrml.ATTR + "original"))
+        self._undoStack = [_pixelsFromJson(pixels)
+                           for pixels in json.loads(self.pointsNode.GetAttribute(mrml.ATTR + "undo") or "[]")]
         self._committed = self.pointPixels()
         self._observe()
         return self.computeScore()
 
     def _clearCase(self):
         self.volumeNode = self.pointsNode = self.tableNode = self.markerNode = None
-        self.radiograph = self.marker = self.result = None
+        self.radiograph = self.analysis = self.result = None
         self.measurementNodes = {}
         self._observations = []
         self._undoStack = []
@@ -261,8 +198,8 @@ class WristQCLogic:
         self._interacting = False
         self._applying = False
 
-    def _startCase(self, volumeNode, radiograph, marker):
-        self.volumeNode, self.radiograph, self.marker = volumeNode, radiograph, marker
+    def _startCase(self, volumeNode, radiograph, analysis: ImageAnalysis):
+        self.volumeNode, self.radiograph, self.analysis = volumeNode, radiograph, analysis
         self._undoStack = []
 
     def _removeCaseNodes(self, volumeNode):
@@ -302,28 +239,22 @@ class WristQCLogic:
         self.updateHighlights()
         return node
 
-    def _createMeasurementNodes(self):
-        view = self.pointsNode.GetAttribute(mrml.ATTR + "view")
-        self.measurementNodes = {}
-        for taskId, task in self.profile["layout"][view].items():
-            drawn = measurementGeometry(task, {}, 1, 1) if isinstance(task, dict) else None
-            if drawn is None:
-                continue
-            className = drawn[0]
-            node = mrml.addMarkups(self.scene, className, self.scene.GenerateUniqueName(
-                f"{self.volumeNode.GetName()} {taskId}"), MEASURE_COLOR)
-            node.SetAttribute(mrml.ATTR + "task", taskId)
-            self.volumeNode.AddNodeReferenceID(ROLE_MEASURE, node.GetID())
-            self.measurementNodes[taskId] = node
+    def _addMeasurementNode(self, taskId: str, kind: str):
+        node = mrml.addMarkups(self.scene, GEOMETRY_CLASSES[kind], self.scene.GenerateUniqueName(
+            f"{self.volumeNode.GetName()} {taskId}"), MEASURE_COLOR)
+        node.SetAttribute(mrml.ATTR + "task", taskId)
+        self.volumeNode.AddNodeReferenceID(ROLE_MEASURE, node.GetID())
+        return node
 
     def _createMarkerNode(self):
         """The L/R lead marker found in the image, as an ROI around the letter."""
-        if not self.marker.found:
+        marker = self.analysis.marker
+        if not marker.found:
             return
-        name = self.scene.GenerateUniqueName(f"{self.volumeNode.GetName()} marker {self.marker.letter} "
-                                             f"({self.marker.similarity:.2f})")
+        name = self.scene.GenerateUniqueName(f"{self.volumeNode.GetName()} marker {marker.letter} "
+                                             f"({marker.similarity:.2f})")
         self.markerNode = mrml.addMarkups(self.scene, "vtkMRMLMarkupsROINode", name, MARKER_COLOR)
-        mrml.setRoiPixels(self.markerNode, self.volumeNode, self.marker.bbox)
+        mrml.setRoiPixels(self.markerNode, self.volumeNode, marker.bbox)
         self.volumeNode.SetAndObserveNodeReferenceID(ROLE_MARKER, self.markerNode.GetID())
 
     # ------------------------------------------------------------------ pixel <-> markups
@@ -360,36 +291,34 @@ class WristQCLogic:
 
     def computeScore(self):
         """Score the keypoints as they are now and update measurements and table (cheap: the image
-        geometry, header and marker are cached, only the rules run)."""
-        keypoints = self.currentKeypoints()
-        rg = self.radiograph
-        self.result = evaluate_wrist(keypoints, rg.rows, rg.cols, rg.spacing, rg.header, self.marker,
-                                     self.artefactResult(), self.profile,
-                                     is_dicom=rg.photometric.startswith("MONOCHROME"))
-        self._updateMeasurements(keypoints)
+        analysis is kept, only the rules run)."""
+        self.result = score_wrist(self.currentKeypoints(), self.radiograph, self.analysis, self.profile)
+        self._updateMeasurements()
         mrml.writeTable(self.tableNode, TABLE_COLUMNS, resultRows(self.result))
         return self.result
 
-    def _updateMeasurements(self, keypoints: Keypoints):
-        points = {pid: kp.xy for pid, kp in keypoints.points.items()}
-        tasks = self.profile["layout"][keypoints.view]
-        for taskId, node in self.measurementNodes.items():
-            _, pts = measurementGeometry(tasks[taskId], points, self.radiograph.rows, self.radiograph.cols)
-            mrml.setMarkupsPixels(node, self.volumeNode, pts)
+    def _updateMeasurements(self):
+        """Draw the geometry each layout item measured, one line or angle per shape (made when the
+        shape first appears); hidden while the item measures nothing (a point it needs is absent)."""
+        for item in self.result.items:
+            nodes = self.measurementNodes.get(item.id, [])
+            for shape in item.geometry[len(nodes):]:
+                nodes.append(self._addMeasurementNode(item.id, shape["kind"]))
+                self.measurementNodes[item.id] = nodes
+            for index, node in enumerate(nodes):
+                points = item.geometry[index]["points"] if index < len(item.geometry) else None
+                mrml.setMarkupsPixels(node, self.volumeNode, points)
 
     def report(self) -> dict:
         """The QC report of the current state, as the command line writes it, plus the review record."""
-        keypoints = self.currentKeypoints()
-        report = self.result.to_dict()
-        detected = self.volumeNode.GetAttribute(mrml.ATTR + "keypointSource") or "given"
-        source = f"reviewed ({detected})" if self.corrections() else detected
-        models = json.loads(self.volumeNode.GetAttribute(mrml.ATTR + "models") or "[]")
-        report.update(source=source_report(self.radiograph, Path(self.radiograph.path),
-                                           self.volumeNode.GetAttribute(mrml.ATTR + "viewSource") or ""),
-                      keypoints=keypoints_report(keypoints, source, self.lowConfidenceThreshold), marker=self.marker.to_dict(),
-                      artefact=self.artefactReport(), models=models,
-                      software={"name": "radiographqc", "version": __version__, "module": "WristQC"},
-                      created=_now(), review={"by": self.userName, "corrections": self.corrections()})
+        detected = self.volumeNode.GetAttribute(mrml.ATTR + "keypointSource")
+        found = FoundKeypoints(self.currentKeypoints(),
+                               f"reviewed ({detected})" if self.hasReviewerChanges() else detected,
+                               self.volumeNode.GetAttribute(mrml.ATTR + "viewSource"),
+                               json.loads(self.volumeNode.GetAttribute(mrml.ATTR + "keypointModels")))
+        report = wrist_report(self.result, self.radiograph, self.analysis, found, self.profile)
+        report["software"]["module"] = "WristQC"
+        report["review"] = {"by": self.userName, "corrections": self.corrections()}
         return report
 
     # ------------------------------------------------------------------ review: observation, undo
@@ -437,6 +366,7 @@ class WristQCLogic:
         if _samePoints(current, self._committed):
             return False
         self._undoStack.append(self._committed)
+        self._storeUndo()
         self._committed = current
         self.updateHighlights()
         self.tableNode.SetAttribute(mrml.ATTR + "report", json.dumps(self.result.to_dict()))
@@ -450,11 +380,16 @@ class WristQCLogic:
         if not self._undoStack:
             return False
         previous = self._undoStack.pop()
+        self._storeUndo()
         self._applyPixels(previous)
         self._committed = previous
         self.updateHighlights()
         self.computeScore()
         return True
+
+    def _storeUndo(self):
+        """The undo history as an attribute of the keypoint list, so a saved scene keeps it."""
+        self.pointsNode.SetAttribute(mrml.ATTR + "undo", json.dumps([_pixelsToJson(p) for p in self._undoStack]))
 
     def _applyPixels(self, pixels: dict):
         self._applying = True
@@ -484,6 +419,10 @@ class WristQCLogic:
                 self.pointsNode.SetNthControlPointDescription(index, POINT_NAMES[view][pid] + note)
         finally:
             self._applying = False
+
+    def hasReviewerChanges(self) -> bool:
+        """True when the current case has corrections (see corrections)."""
+        return self.pointsNode is not None and bool(self.corrections())
 
     def corrections(self) -> list[dict]:
         """Per point that differs from what was loaded/detected: old and new pixel positions."""
@@ -535,16 +474,16 @@ class WristQCLogic:
     def createBatchRunner(self, inputs, outDir, keypoints=None, spacingMm=None) -> BatchRunner:
         """A batch over files and folders (searched recursively, e.g. a DICOM study) with the current
         profile; keypoints from <stem>.keypoints.json beside each image or in the `keypoints` folder."""
-        pipeline = WristPipeline(self.profile, keypoints, spacingMm, detector=self.detector)
+        pipeline = WristPipeline(self.profile, keypoints, spacingMm, detector=self.detector, artefacts=self.artefacts)
         return BatchRunner(expand_inputs(inputs), pipeline.assess, outDir)
 
 
-def _markerFromJson(text) -> MarkerResult:
-    data = json.loads(text)
-    for key in ("bbox", "centre"):
-        if data.get(key) is not None:
-            data[key] = tuple(data[key])
-    return MarkerResult(**data)
+def _pixelsToJson(pixels: dict) -> dict:
+    return {pid: None if xy is None else [float(xy[0]), float(xy[1])] for pid, xy in pixels.items()}
+
+
+def _pixelsFromJson(data: dict) -> dict:
+    return {pid: None if xy is None else tuple(xy) for pid, xy in data.items()}
 
 
 def _samePoint(a, b, tolerance=1e-6) -> bool:

@@ -82,51 +82,33 @@ class Canvas:
         return buf.getvalue()
 
 
-def _xy(report, name):
-    point = report.get("keypoints", {}).get(name) or {}
-    return tuple(point["xy"]) if point.get("xy") is not None else None
+def _draw_angle(c: Canvas, shape):
+    a, vertex, b = shape["points"]
+    c.line(vertex, a)
+    c.line(vertex, b)
+    c.text(vertex, shape["label"], LINE, offset=(8, 20))
 
 
-def _mid(a, b):
-    return ((a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0)
+def _draw_angle_to_vertical(c: Canvas, shape):
+    a, vertex, foot = shape["points"]
+    c.line(vertex, a)
+    c.line(vertex, foot, MEASURE, dashed=True)
+    # beside the middle of the line, clear of a vertex angle that may share its vertex (LAT1, LAT2)
+    c.text(((a[0] + vertex[0]) / 2, (a[1] + vertex[1]) / 2), shape["label"], LINE, offset=(8, -40))
 
 
-def _item_value(report, item_id):
-    return next((i.get("value") for i in report.get("items", []) if i["id"] == item_id), None)
+def _draw_edge_distance(c: Canvas, shape):
+    # unlabelled: the table gives the distance, and a text at every edge would hide the anatomy
+    c.line(*shape["points"], MEASURE, dashed=True)
 
 
-def _draw_ap(c: Canvas, report, rows, cols):
-    p2, p3 = _xy(report, "P2"), _xy(report, "P3")
-    if p2 and p3:
-        c.line(p2, p3)
-        mid = _mid(p2, p3)
-        c.line(mid, (mid[0], rows - 0.5), MEASURE, dashed=True)
-        angle = _item_value(report, "AP3")
-        if isinstance(angle, (int, float)):
-            c.text(mid, f"styloid line {angle:.1f}° to vertical", LINE, offset=(8, -40))
-        for p in (p2, p3):
-            edge = -0.5 if p[0] < cols / 2 else cols - 0.5
-            c.line(p, (edge, p[1]), MEASURE, dashed=True)
-
-
-def _draw_lat(c: Canvas, report, rows, cols):
-    p1, p2, p4 = _xy(report, "P1"), _xy(report, "P2"), _xy(report, "P4")
-    p3, p5 = _xy(report, "P3"), _xy(report, "P5")
-    if p1 and p2 and p4:
-        c.line(p1, p2)
-        c.line(p1, p4)
-        angle = _item_value(report, "LAT1")
-        if isinstance(angle, (int, float)):
-            c.text(p1, f"radius–ulna {angle:.1f}°", LINE, offset=(8, 20))
-    if p1 and p3 and p5:
-        axis_end = _mid(p3, p5)
-        c.line(p1, axis_end, MEASURE)
-        c.line(p1, (p1[0], axis_end[1]), MEASURE, dashed=True)
+WRIST_SHAPES = {"angle": _draw_angle, "angle_to_vertical": _draw_angle_to_vertical, "line": _draw_edge_distance}
 
 
 def draw_wrist(pixels, report: dict, window=None, artefact_heatmap=None) -> bytes:
-    """Keypoints, lines and angles, the marker box and, when a foreign body is reported, the
-    classifier's heatmap where it is above one half."""
+    """Keypoints, the geometry each layout item measured (its angles, the vertical they are measured
+    against, edge distances), the marker box and, when a foreign body is reported, the classifier's
+    heatmap where it is above one half."""
     rows, cols = pixels.shape
     image, scale = preview(pixels, window)
     artefact = report.get("artefact") or {}
@@ -135,7 +117,9 @@ def draw_wrist(pixels, report: dict, window=None, artefact_heatmap=None) -> byte
     c = Canvas(image, scale)
     c.line((cols / 2 - 0.5, -0.5), (cols / 2 - 0.5, rows - 0.5), (90, 90, 90), dashed=True)
     c.line((-0.5, rows / 2 - 0.5), (cols - 0.5, rows / 2 - 0.5), (90, 90, 90), dashed=True)
-    (_draw_ap if report.get("view") == "AP" else _draw_lat)(c, report, rows, cols)
+    for item in report.get("items", []):      # how each layout task measured, from the rules
+        for shape in item.get("geometry", []):
+            WRIST_SHAPES[shape["kind"]](c, shape)
     for name, point in sorted(report.get("keypoints", {}).items()):
         if point.get("xy") is not None:
             conf = point.get("confidence")

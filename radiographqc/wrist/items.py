@@ -1,7 +1,7 @@
 """The result of one QC item, shared by the header, marker, artefact and layout rules."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 
 @dataclass
@@ -10,6 +10,12 @@ class ItemResult:
 
     `value`: what was measured (a number, a text such as "present", or for the two-part tasks a
     dict of the two values). `passed` and `rating` are None when the item is not assessable.
+    `geometry`: how a layout task measured, in input pixels, for the report picture and the Slicer
+    markups to draw (empty when nothing was measured):
+    {"kind": "line", "points": [[x, y], [x, y]], "label"} a distance to an image edge;
+    {"kind": "angle", "points": [a, vertex, b], "label"} the angle at the vertex between two lines;
+    {"kind": "angle_to_vertical", "points": [a, vertex, foot], "label"} the line vertex-a against
+    the image vertical (vertex-foot, as long as the line's larger extent, opening towards a).
     """
 
     id: str
@@ -24,6 +30,7 @@ class ItemResult:
     band: str | None
     explanation: str
     advice: str | None
+    geometry: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)

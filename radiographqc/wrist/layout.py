@@ -5,11 +5,14 @@ ids means their midpoint), an optional `target` (the banded quantity is then x =
 and a list of bands. The first band containing x gives the score: a constant, or
 floor(a*(x-b)/d)+c / floor(a*(b-x)/d)+c. An x in no band scores 0. Two-part measures (centring
 offsets, side-edge distances) score each part with the same bands and sum the parts.
+
+Each measure also returns the geometry it measured (`ItemResult.geometry`: edge distances, angles,
+the vertical it is measured against), so the report picture and the Slicer markups only draw it.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from .. import geometry
@@ -97,6 +100,10 @@ class Context:
             return f"{ref} ({names[ref]})"
         return "midpoint of " + " and ".join(f"{p} ({names[p]})" for p in ref)
 
+    def short(self, ref) -> str:
+        """A reference as the report picture labels it: "P2", or "mid(P3,P5)"."""
+        return ref if isinstance(ref, str) else f"mid({','.join(ref)})"
+
     def edges(self, p) -> dict[str, float]:
         return geometry.edge_distances_cm(p, self.rows, self.cols, self.spacing)
 
@@ -110,6 +117,7 @@ class Measured:
     x: dict[str, float]  # the quantity (per part) before the target is applied and banded
     explanation: str
     advise: Callable[[dict[str, float], tuple | None], list[str]]  # (x per failing part, full range)
+    geometry: list[dict] = field(default_factory=list)  # see ItemResult
 
 
 def _range_text(full, unit) -> str:
@@ -128,6 +136,18 @@ def _amount(v: float, unit: str) -> str:
     return f"{v:.{digits}f}" + (unit if unit == "°" else f" {unit}")
 
 
+def _shape(kind: str, label: str, *points) -> dict:
+    return {"kind": kind, "points": [[float(p[0]), float(p[1])] for p in points], "label": label}
+
+
+def _vertical_foot(origin, towards) -> tuple[float, float]:
+    """A point straight below/above `origin`, as far as the larger extent of the line to `towards`
+    (never 0, so a horizontal line still has an angle) and on its side: the angle between the line
+    and origin-foot is then the folded 0-90 angle with the vertical that the rule measures."""
+    length = max(abs(towards[0] - origin[0]), abs(towards[1] - origin[1]), 1.0)
+    return (origin[0], origin[1] + (length if towards[1] >= origin[1] else -length))
+
+
 def _point_present(ctx: Context, refs, pts, target) -> Measured:
     ref, p = refs[0], pts[0]
     present = p is not None
@@ -137,7 +157,7 @@ def _point_present(ctx: Context, refs, pts, target) -> Measured:
 
 
 def _lower_edge_distance(ctx: Context, refs, pts, target) -> Measured:
-    d = ctx.edges(pts[0])["bottom"]
+    p, d = pts[0], ctx.edges(pts[0])["bottom"]
     name = ctx.name(refs[0])
 
     def advise(xs, full):
@@ -148,7 +168,9 @@ def _lower_edge_distance(ctx: Context, refs, pts, target) -> Measured:
         return [f"the {name} is {d:.1f} cm from the lower edge (target {_range_text(full, 'cm')}); "
                 f"move the field about {_amount(d - hi, 'cm')} up"]
 
-    return Measured(d, {"": d}, f"distance from the {name} to the lower image edge: D = {d:.2f} cm", advise)
+    edge = _shape("line", f"{ctx.short(refs[0])} {d:.2f} cm to lower edge", p, (p[0], ctx.rows - 0.5))
+    return Measured(d, {"": d}, f"distance from the {name} to the lower image edge: D = {d:.2f} cm", advise,
+                    [edge])
 
 
 def _angle_to_vertical(ctx: Context, refs, pts, target) -> Measured:
@@ -167,8 +189,10 @@ def _angle_to_vertical(ctx: Context, refs, pts, target) -> Measured:
         return [f"rotate the forearm in the image plane about {_amount(tilt, '°')}{how} so the {line} is {aim} "
                 f"(now {tilt:.1f}° off; full points at {_range_text(full, '°')})"]
 
+    angle = _shape("angle_to_vertical", f"{ctx.short(refs[0])}-{ctx.short(refs[1])} {alpha:.1f}° to vertical",
+                   pts[1], pts[0], _vertical_foot(pts[0], pts[1]))
     return Measured(alpha, {"": alpha}, f"angle between the {line} and the image vertical axis: "
-                                        f"{alpha:.2f}°{ctx.space_note()}", advise)
+                                        f"{alpha:.2f}°{ctx.space_note()}", advise, [angle])
 
 
 def _centring_offsets(ctx: Context, refs, pts, target) -> Measured:
@@ -209,7 +233,10 @@ def _side_edge_distances(ctx: Context, refs, pts, target) -> Measured:
         return out
 
     text = ", ".join(f"{ctx.name(ref)} {d:.2f} cm from the {side} edge" for ref, (side, d) in nearest.items())
-    return Measured(dists, dict(dists), f"distance to the nearest side edge: {text}", advise)
+    edge_x = {"left": -0.5, "right": ctx.cols - 0.5}
+    lines = [_shape("line", f"{ctx.short(ref)} {d:.2f} cm to {side} edge", p, (edge_x[side], p[1]))
+             for (ref, (side, d)), p in zip(nearest.items(), pts)]
+    return Measured(dists, dict(dists), f"distance to the nearest side edge: {text}", advise, lines)
 
 
 def _vertex_angle(ctx: Context, refs, pts, target) -> Measured:
@@ -221,8 +248,9 @@ def _vertex_angle(ctx: Context, refs, pts, target) -> Measured:
                 f"angle at the {v} centre is {alpha:.0f}° (full points at {_range_text(full, '°')}, "
                 f"about {_amount(alpha - full[1], '°')} less)"]
 
+    angle = _shape("angle", f"{'-'.join(ctx.short(r) for r in refs)} {alpha:.1f}°", *pts)
     return Measured(alpha, {"": alpha}, f"angle {ctx.name(refs[0])} – {ctx.name(refs[1])} – {ctx.name(refs[2])}: "
-                                        f"α = {alpha:.2f}°{ctx.space_note()}", advise)
+                                        f"α = {alpha:.2f}°{ctx.space_note()}", advise, [angle])
 
 
 # name -> (function(ctx, refs, points, target), number of point references, unit, needs every point)
@@ -256,11 +284,11 @@ def _missing(task_id, task, refs, keypoints, fail_ratings) -> ItemResult | None:
                    f"mark {names}, or include it in the field of view")
 
 
-def _scored(task_id, task, value, score, band, fail_ratings, explanation, advice) -> ItemResult:
+def _scored(task_id, task, value, score, band, fail_ratings, explanation, advice, geometry=()) -> ItemResult:
     rating = rating_for(score, task["rating"])
     unit = MEASURES[task["measure"]][2]
     return ItemResult(task_id, task["label"], value, unit if value is not None else None, score, task["max"],
-                      rating, rating not in fail_ratings, True, band, explanation, advice)
+                      rating, rating not in fail_ratings, True, band, explanation, advice, list(geometry))
 
 
 def _rounded(value, decimals):
@@ -297,7 +325,7 @@ def evaluate_task(task_id: str, task: dict, keypoints: Keypoints, ctx: Context, 
     full = full_range(task["bands"], part_max)
     advice = "; ".join(measured.advise(short, full)) if short and full else None
     return _scored(task_id, task, _rounded(measured.value, decimals), score, "; ".join(texts), fail_ratings,
-                   measured.explanation, advice)
+                   measured.explanation, advice, measured.geometry)
 
 
 def layout_items(keypoints: Keypoints, rows: int, cols: int, spacing: Spacing | None,

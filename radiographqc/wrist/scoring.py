@@ -5,7 +5,8 @@ keypoints gives the same result.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..image import Spacing
 from .header import header_items
@@ -13,15 +14,21 @@ from .items import ItemResult, not_assessable, pass_fail
 from .keypoints import Keypoints
 from .layout import layout_items
 
+if TYPE_CHECKING:
+    import numpy as np
+
 __all__ = ["ArtefactResult", "ItemResult", "WristResult", "evaluate_wrist", "grade_for"]
 
 
 @dataclass(frozen=True)
 class ArtefactResult:
-    """Output of a foreign-body artefact classifier for one image."""
+    """Output of a foreign-body artefact classifier for one image (the score reads the probability;
+    the report and the picture show where the evidence is)."""
 
     probability: float  # of "artefact present"
     model_id: str
+    peak_xy: tuple[float, float] | None = None  # input pixel (x, y) of the strongest evidence
+    heatmap: np.ndarray | None = field(default=None, compare=False, repr=False)  # evidence 0..1, image grid
 
 
 @dataclass

@@ -6,6 +6,7 @@ import pytest
 MODULE_DIR = Path(__file__).resolve().parents[2]
 
 from conftest_slicer import a_scene, slicer_gui_stand_ins, slicer_module  # noqa: E402,F401  (shared fixtures)
+from test_wrist_pipeline import StandInArtefactDetector  # noqa: E402  (a classifier with a defined answer)
 from wristqc_testdata import write_wrist_dicom  # noqa: E402
 
 
@@ -14,22 +15,12 @@ def wrist_dicom(tmp_path):
     return write_wrist_dicom(tmp_path / "wrist.dcm")
 
 
-class NoArtefactModel:
-    """Stands in for the foreign-body classifier where the expected scores are hand-calculated
-    without it: the logic then reports the artefact item as not assessable (out of 90 points)."""
-
-    def detect(self, pixels):
-        from radiographqc.errors import ModelError
-
-        raise ModelError(Path("wrist-artefact.onnx"), "left out of this test")
-
-
 @pytest.fixture
 def wrist_logic(a_scene):
     from WristQCLib.logic import WristQCLogic
 
     logic = WristQCLogic(a_scene, userName="tester")
-    logic.artefacts = NoArtefactModel()
+    logic.artefacts = StandInArtefactDetector()
     yield logic
     logic.cleanup()
 

@@ -70,7 +70,15 @@ def table_rows(logic):
 
 
 def expected_total(points):
-    return 34 + 20 + sum(spec_ap_scores(points).values())   # full header, R marker found, no artefact model
+    # full header 34, R marker found 20, the stand-in classifier's "no foreign body" 10
+    return 34 + 20 + 10 + sum(spec_ap_scores(points).values())
+
+
+def without_geometry(report_or_item):
+    """The dict without the drawn geometry (which goes through RAS and back in the scene)."""
+    if "items" in report_or_item:
+        return {**report_or_item, "items": [without_geometry(item) for item in report_or_item["items"]]}
+    return {key: value for key, value in report_or_item.items() if key != "geometry"}
 
 
 def drag(node, index, ras_positions):
@@ -129,10 +137,10 @@ def test_the_table_holds_every_item_with_total_and_grade_as_the_rules_say(wrist_
     for task, score in spec_ap_scores(GOOD_AP).items():
         assert int(rows[task]["score"]) == score
     assert rows["MARKER"]["score"] == "20" and "R marker" in rows["MARKER"]["explanation"]
-    assert rows["ARTEFACT"]["rating"] == "not assessable"
-    assert int(rows["total"]["score"]) == expected_total(GOOD_AP) == 85
-    assert rows["total"]["max"] == "90"
-    assert rows["grade"]["value"] == spec_grade(85, 90) == "A"
+    assert rows["ARTEFACT"]["score"] == "10" and "stand-in-artefact" in rows["ARTEFACT"]["explanation"]
+    assert int(rows["total"]["score"]) == expected_total(GOOD_AP) == 95
+    assert rows["total"]["max"] == "100"
+    assert rows["grade"]["value"] == spec_grade(95, 100) == "A"
     assert wrist_logic.markerNode is not None and "marker R" in wrist_logic.markerNode.GetName()
 
 
@@ -140,7 +148,7 @@ def test_dragging_a_point_updates_angle_table_and_grade_at_once_and_undo_restore
     from RadiographQCLib import mrml
 
     wrist_logic.process(a_wrist_volume, keypoints(GOOD_AP))
-    angle = wrist_logic.measurementNodes["AP3"]
+    (angle,) = wrist_logic.measurementNodes["AP3"]
     assert angle.GetAngleDegrees() == pytest.approx(90.0)
     seen = []
     wrist_logic.tableNode.AddObserver("ModifiedEvent", lambda *a: seen.append(table_rows(wrist_logic)["total"]))
@@ -153,14 +161,38 @@ def test_dragging_a_point_updates_angle_table_and_grade_at_once_and_undo_restore
     assert spec_ap_scores(moved)["AP3"] == 4
     rows = table_rows(wrist_logic)
     assert int(rows["AP3"]["score"]) == 4
-    assert int(rows["total"]["score"]) == expected_total(moved) == 79
-    assert rows["grade"]["value"] == spec_grade(79, 90) == "B"
+    assert int(rows["total"]["score"]) == expected_total(moved) == 89
+    assert rows["grade"]["value"] == spec_grade(89, 100) == "B"
     assert angle.GetAngleDegrees() == pytest.approx(82.0)  # line vs vertical, the table shows |α−90| = 8
     assert wrist_logic.canUndo() and len(wrist_logic.corrections()) == 1
     assert wrist_logic.undo()
     assert wrist_logic.pointPixels()["P3"] == pytest.approx(GOOD_AP["P3"], abs=1e-9)
     assert table_rows(wrist_logic)["grade"]["value"] == "A"
     assert not wrist_logic.canUndo() and wrist_logic.corrections() == []
+
+
+def test_the_markups_draw_the_geometry_the_rules_measured_and_hide_while_a_point_is_absent(wrist_logic,
+                                                                                         a_wrist_volume):
+    from RadiographQCLib import mrml
+
+    result = wrist_logic.process(a_wrist_volume, keypoints(GOOD_AP))
+    nodes = wrist_logic.measurementNodes
+    assert sorted(nodes) == ["AP2", "AP3", "AP5"]         # AP1 and the centring AP4 measure no shape
+    for item in result.items:
+        for node, shape in zip(nodes.get(item.id, []), item.geometry):
+            placed = [mrml.rasToPixel(a_wrist_volume, node.GetNthControlPointPosition(i))
+                      for i in range(node.GetNumberOfControlPoints())]
+            assert np.allclose(placed, shape["points"], rtol=0, atol=1e-9)
+    # the lines are the distances the rules scored: 4 cm to the lower edge, 4 cm from each side edge
+    (lower,) = nodes["AP2"]
+    assert lower.GetLineLengthWorld() == pytest.approx(40.0)
+    assert [line.GetLineLengthWorld() for line in nodes["AP5"]] == pytest.approx([40.0, 40.0])
+    every = [node for task in nodes.values() for node in task]
+    wrist_logic.setPointPixel("P2", None)
+    assert not any(node.GetDisplayNode().GetVisibility() for node in every)
+    wrist_logic.setPointPixel("P2", GOOD_AP["P2"])
+    assert all(node.GetDisplayNode().GetVisibility() for node in every)
+    assert [node for task in wrist_logic.measurementNodes.values() for node in task] == every
 
 
 def test_each_discrete_move_is_one_undo_step(wrist_logic, a_wrist_volume):
@@ -179,11 +211,12 @@ def test_placing_the_missing_thumb_mcp_rescores(wrist_logic, a_wrist_volume):
 
     wrist_logic.process(a_wrist_volume, keypoints(dict(GOOD_AP, P1=None)))
     rows = table_rows(wrist_logic)
-    assert rows["AP1"]["score"] == "0" and int(rows["total"]["score"]) == 80
-    assert rows["grade"]["value"] == spec_grade(80, 90) == "B"
+    assert rows["AP1"]["score"] == "0" and int(rows["total"]["score"]) == 90
+    assert rows["grade"]["value"] == spec_grade(90, 100)
     wrist_logic.pointsNode.SetNthControlPointPosition(0, *mrml.pixelToRas(a_wrist_volume, GOOD_AP["P1"]))
     rows = table_rows(wrist_logic)
-    assert rows["AP1"]["score"] == "5" and int(rows["total"]["score"]) == 85 and rows["grade"]["value"] == "A"
+    assert rows["AP1"]["score"] == "5" and int(rows["total"]["score"]) == 95
+    assert rows["grade"]["value"] == spec_grade(95, 100)
     assert wrist_logic.corrections() == [{"point": "P1", "name": "thumb MCP joint", "old": None,
                                           "new": [60.0, 100.0], "old_confidence": None}]
     assert wrist_logic.undo() and table_rows(wrist_logic)["AP1"]["score"] == "0"
@@ -208,14 +241,14 @@ def test_switching_the_criteria_profile_rescores(wrist_logic, a_wrist_volume, tm
     wrist_logic.process(a_wrist_volume, keypoints(GOOD_AP))
     assert table_rows(wrist_logic)["grade"]["value"] == "A"
     strict = tmp_path / "strict.json"
-    strict.write_text(json.dumps({"name": "strict", "grade_thresholds": {"A": 95}}))
+    strict.write_text(json.dumps({"name": "strict", "grade_thresholds": {"A": 96}}))
     wrist_logic.setProfile(strict)
     assert table_rows(wrist_logic)["grade"]["value"] == "B" and wrist_logic.result.profile_name == "strict"
     picky = tmp_path / "picky.json"
     picky.write_text(json.dumps({"marker": {"similarity_threshold": 0.99}}))
     wrist_logic.setProfile(picky)                    # the R found at similarity ~0.94 no longer counts
     rows = table_rows(wrist_logic)
-    assert rows["MARKER"]["score"] == "0" and rows["total"]["score"] == "65"
+    assert rows["MARKER"]["score"] == "0" and rows["total"]["score"] == "75"
     wrist_logic.setProfile(None)
     assert table_rows(wrist_logic)["grade"]["value"] == "A" and table_rows(wrist_logic)["MARKER"]["score"] == "20"
 
@@ -225,7 +258,7 @@ def test_keypoint_file_beside_the_image_is_used_when_none_is_given(wrist_logic, 
 
     write_keypoints(Path(wrist_dicom).with_name("wrist.keypoints.json"), keypoints(GOOD_AP))
     result = wrist_logic.process(wrist_logic.loadRadiograph(wrist_dicom))
-    assert result.total == 85
+    assert result.total == 95 and wrist_logic.report()["keypoints"]["P1"]["source"] == "file"
 
 
 def test_report_export_writes_json_and_html_with_the_review(wrist_logic, a_wrist_volume, tmp_path):
@@ -233,12 +266,12 @@ def test_report_export_writes_json_and_html_with_the_review(wrist_logic, a_wrist
     wrist_logic.setPointPixel("P1", None)
     json_path, html_path = wrist_logic.exportReport(tmp_path / "out")
     report = json.loads(json_path.read_text())
-    assert report["total"] == 80 and report["grade"] == "B" and report["module"] == "wrist"
+    assert report["total"] == 90 and report["grade"] == spec_grade(90, 100) and report["module"] == "wrist"
     assert report["keypoints"]["P1"]["present"] is False and report["keypoints"]["P2"]["source"] == "reviewed (given)"
     assert report["review"] == {"by": "tester", "corrections": [
         {"point": "P1", "name": "thumb MCP joint", "old": [60.0, 100.0], "new": None, "old_confidence": None}]}
     assert report["source"]["spacing"]["col_mm"] == COL_MM
-    assert "<b>80</b>" in html_path.read_text()
+    assert "<b>90</b>" in html_path.read_text()
 
 
 def test_training_data_export_reimports_with_the_corrections_and_provenance(wrist_logic, a_wrist_volume, tmp_path):
@@ -278,10 +311,49 @@ def test_a_scene_saved_as_mrb_loads_back_with_results_and_the_review_goes_on(wri
     assert mrml.readTable(table) == saved_rows
     restored = WristQCLogic(scene, userName="tester")
     result = restored.restoreCase(volume)
-    assert result.total == 80 and mrml.readTable(restored.tableNode) == saved_rows
+    assert result.total == 90 and mrml.readTable(restored.tableNode) == saved_rows
     assert restored.lowConfidencePoints() == ["P3"]
     restored.setPointPixel("P1", GOOD_AP["P1"])
-    assert restored.result.total == 85 and restored.corrections() == []
+    assert restored.result.total == 95 and restored.corrections() == []
+    restored.cleanup()
+
+
+def test_a_review_saved_as_mrb_resumes_in_a_fresh_scene_with_its_corrections_score_and_undo_history(
+        wrist_logic, a_wrist_volume, wrist_dicom, tmp_path, slicer_module):
+    from WristQCLib.logic import WristQCLogic
+    from conftest_slicer import build_scene
+
+    wrist_logic.process(a_wrist_volume, keypoints(GOOD_AP))
+    assert wrist_logic.hasCase(a_wrist_volume) and not wrist_logic.hasReviewerChanges()
+    wrist_logic.setPointPixel("P3", (319.5, 320.0))
+    wrist_logic.setPointPixel("P1", None)
+    saved = {"pixels": wrist_logic.pointPixels(), "corrections": wrist_logic.corrections(),
+             "result": without_geometry(wrist_logic.result.to_dict())}
+    assert wrist_logic.hasReviewerChanges() and saved["result"]["total"] == expected_total(
+        dict(GOOD_AP, P1=None, P3=(319.5, 320.0)))
+    mrb = tmp_path / "review.mrb"
+    assert wrist_logic.scene.WriteToMRB(str(mrb))
+
+    scene, *_ = build_scene(slicer_module, tmp_path / "cache2")
+    assert scene.ReadFromMRB(str(mrb))
+    volume = scene.GetFirstNodeByName(a_wrist_volume.GetName())
+    restored = WristQCLogic(scene, userName="tester")
+    assert not restored.hasCase(restored.loadRadiograph(wrist_dicom)) and restored.hasCase(volume)
+    shapes = scene.GetNumberOfNodesByClass("vtkMRMLMarkupsAngleNode") + scene.GetNumberOfNodesByClass(
+        "vtkMRMLMarkupsLineNode")
+    result = restored.restoreCase(volume)
+    assert without_geometry(result.to_dict()) == saved["result"] and restored.hasReviewerChanges()
+    assert restored.pointPixels().keys() == saved["pixels"].keys() and restored.pointPixels()["P1"] is None
+    for pid in ("P2", "P3"):
+        assert restored.pointPixels()[pid] == pytest.approx(saved["pixels"][pid], abs=1e-6)
+    assert [(c["point"], c["old"]) for c in restored.corrections()] == [(c["point"], c["old"])
+                                                                        for c in saved["corrections"]]
+    assert restored.undo() and restored.pointPixels()["P1"] == pytest.approx(GOOD_AP["P1"], abs=1e-6)
+    assert restored.undo() and restored.pointPixels()["P3"] == pytest.approx(GOOD_AP["P3"], abs=1e-6)
+    assert not restored.canUndo() and not restored.hasReviewerChanges()
+    assert restored.result.total == expected_total(GOOD_AP)
+    assert scene.GetNumberOfNodesByClass("vtkMRMLMarkupsAngleNode") + scene.GetNumberOfNodesByClass(
+        "vtkMRMLMarkupsLineNode") == shapes, "the saved measurement nodes are drawn again, not duplicated"
     restored.cleanup()
 
 
@@ -297,7 +369,13 @@ def test_a_repository_sample_scores_in_slicer_exactly_as_on_the_command_line(wri
     path = SAMPLES / f"{stem}.dcm"
     cli = WristPipeline(load_profile("wrist")).assess(path).report
     result = wrist_logic.process(wrist_logic.loadRadiograph(path))
-    assert result.to_dict()["items"] == cli["items"]
+    items = result.to_dict()["items"]
+    # the points went through RAS and back: the geometry agrees to rounding, everything else exactly
+    assert [without_geometry(item) for item in items] == [without_geometry(item) for item in cli["items"]]
+    for mine, theirs in zip(items, cli["items"]):
+        assert [shape["kind"] for shape in mine["geometry"]] == [shape["kind"] for shape in theirs["geometry"]]
+        for a, b in zip(mine["geometry"], theirs["geometry"]):
+            assert np.allclose(a["points"], b["points"], rtol=0, atol=1e-9) and a["label"] == b["label"]
     assert wrist_logic.report()["artefact"] == cli["artefact"]
     assert wrist_logic.report()["models"] == cli["models"]
     rows = table_rows(wrist_logic)
@@ -333,16 +411,9 @@ def test_the_foreign_body_heatmap_lies_over_the_radiograph_and_scores_the_artefa
 
 def test_without_a_keypoint_file_the_bundled_model_places_the_points_and_flags_low_confidence(wrist_logic):
     from RadiographQCLib import mrml
-    from radiographqc.errors import ModelError
 
-    path = SAMPLES / "wrist_ap_routine.dcm"
-    if not path.is_file():
-        pytest.skip("the repository samples are not generated yet")
-    try:
-        model = wrist_logic.detector.model("AP")
-    except ModelError:
-        pytest.skip("no bundled wrist AP keypoint model")
-    volume = wrist_logic.loadRadiograph(path)
+    model = wrist_logic.detector.model("AP")
+    volume = wrist_logic.loadRadiograph(SAMPLES / "wrist_ap_routine.dcm")
     volume.SetAttribute("RadiographQC.path", "")          # as if no keypoint file were beside the image
     wrist_logic.process(volume)
     assert volume.GetAttribute("RadiographQC.keypointSource") == "model"
@@ -359,21 +430,53 @@ def test_without_a_keypoint_file_the_bundled_model_places_the_points_and_flags_l
     assert wrist_logic.lowConfidencePoints() == [pid for pid, lm in predicted.items()
                                                  if lm.xy is not None and lm.confidence < threshold]
     assert wrist_logic.report()["models"] == [{"id": model.id, "version": model.version,
-                                               "sha256": model.manifest["sha256"]}]
+                                               "sha256": model.manifest["sha256"]}, wrist_logic.artefacts.info]
     assert wrist_logic.report()["keypoints"]["P2"]["source"] == "model"
 
 
-def test_without_a_keypoint_file_or_a_model_every_point_waits_for_the_reviewer(wrist_logic, a_wrist_volume,
-                                                                                tmp_path, monkeypatch):
+def scene_nodes(scene):
+    return [scene.GetNthNode(i).GetID() for i in range(scene.GetNumberOfNodes())]
+
+
+def test_a_missing_keypoint_model_is_an_error_naming_the_model_file_and_the_scene_is_left_as_it_was(
+        wrist_logic, a_wrist_volume, tmp_path, monkeypatch):
+    from radiographqc.errors import ModelError
     from radiographqc.models import ModelRegistry
 
     monkeypatch.setenv("RADIOGRAPHQC_MODELS", str(tmp_path / "no-models"))
     wrist_logic.detector.registry = ModelRegistry()
+    a_wrist_volume.SetAttribute("RadiographQC.path", "")      # no keypoint file beside the image
+    before = scene_nodes(wrist_logic.scene)
+    with pytest.raises(ModelError, match=r"no-models.wrist-ap-3\.json: no model 'wrist-ap-3'"):
+        wrist_logic.process(a_wrist_volume)
+    assert scene_nodes(wrist_logic.scene) == before and not wrist_logic.hasCase(a_wrist_volume)
+
+
+def test_a_missing_artefact_model_is_an_error_as_on_the_command_line(wrist_logic_with_models, wrist_dicom,
+                                                                    tmp_path, monkeypatch):
+    from radiographqc.errors import ModelError
+    from radiographqc.models import ModelRegistry
+    from radiographqc.profile import load_profile
+    from radiographqc.wrist.keypoints import write_keypoints
+    from radiographqc.wrist.pipeline import WristPipeline
+
+    write_keypoints(Path(wrist_dicom).with_name("wrist.keypoints.json"), keypoints(GOOD_AP))
+    monkeypatch.setenv("RADIOGRAPHQC_MODELS", str(tmp_path / "no-models"))
+    wrist_logic_with_models.artefacts.registry = ModelRegistry()
+    volume = wrist_logic_with_models.loadRadiograph(wrist_dicom)
+    with pytest.raises(ModelError, match="no model 'wrist-artefact'") as in_slicer:
+        wrist_logic_with_models.process(volume)
+    with pytest.raises(ModelError) as on_the_command_line:
+        WristPipeline(load_profile("wrist")).assess(Path(wrist_dicom))
+    assert str(in_slicer.value) == str(on_the_command_line.value)
+
+
+def test_an_image_without_a_view_or_keypoints_is_refused_as_on_the_command_line(wrist_logic, a_wrist_volume):
+    from radiographqc.errors import InputError
+
+    a_wrist_volume.SetAttribute("RadiographQC.view", "")
     a_wrist_volume.SetAttribute("RadiographQC.path", "")
-    result = wrist_logic.process(a_wrist_volume)
-    assert a_wrist_volume.GetAttribute("RadiographQC.keypointSource") == "none"
-    assert wrist_logic.pointPixels() == {"P1": None, "P2": None, "P3": None}
-    assert {item.id: item.score for item in result.items}["AP3"] == 0
-    wrist_logic.setPointPixel("P2", GOOD_AP["P2"])
-    wrist_logic.setPointPixel("P3", GOOD_AP["P3"])
-    assert {item.id: item.score for item in wrist_logic.result.items}["AP3"] == 10
+    with pytest.raises(InputError, match="keypoint models need an AP or LAT view: the header gives no view"):
+        wrist_logic.process(a_wrist_volume)
+    result = wrist_logic.process(a_wrist_volume, keypoints(GOOD_AP))      # keypoints give the view
+    assert result.view == "AP" and wrist_logic.report()["source"]["view_source"] == "given keypoints"
