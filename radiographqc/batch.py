@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from tqdm import tqdm
-
 from .errors import RadiographQCError
 from .report.csv_summary import summary_row, write_summary
 from .report.html_report import write_html
@@ -132,6 +130,8 @@ def run_batch(files: list[Path], process: Callable[[Path], Outcome], out_dir: Pa
               progress: bool = True) -> BatchResult:
     """Process every file with a progress bar; write <stem>.json and <stem>.html per image and
     summary.csv for the batch."""
+    from tqdm import tqdm  # command line only: Slicer drives BatchRunner and bundles no tqdm
+
     result = BatchResult()
     with tqdm(total=len(files), unit="image", disable=not progress or len(files) < 2, file=sys.stderr) as bar:
         for step in iter_batch(files, process, out_dir, result):

@@ -4,6 +4,9 @@ Pixels come back as float32 with Rescale Slope/Intercept applied and bone bright
 images are inverted about the rescaled *stored bit range* (not the data range), so the mapping
 does not depend on image content; the window centre is mirrored the same way and the width kept.
 Physical spacing is taken only from the file (or the user), never guessed.
+
+Works with pydicom 3 and with pydicom 2.4 (the one Slicer 5.10 bundles, which must not be upgraded
+behind Slicer's back): the few names that moved between them are looked up in both places.
 """
 from __future__ import annotations
 
@@ -14,9 +17,9 @@ import re
 import numpy as np
 import pydicom
 from PIL import Image
+from pydicom import config as pydicom_config
 from pydicom.errors import InvalidDicomError
 from pydicom.multival import MultiValue
-from pydicom.pixels import apply_modality_lut, get_decoder
 from pydicom.uid import (
     JPEG2000TransferSyntaxes, JPEGLSTransferSyntaxes, JPEGTransferSyntaxes, UID,
     ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian,
@@ -24,6 +27,12 @@ from pydicom.uid import (
 
 from .errors import InputError
 from .image import HEADER_KEYWORDS, Radiograph, Spacing
+
+try:  # pydicom 3
+    from pydicom.pixels import apply_modality_lut, get_decoder
+except ImportError:  # pydicom 2.4: no decoder registry, one list of pixel data handlers instead
+    from pydicom.pixel_data_handlers.util import apply_modality_lut
+    get_decoder = None
 
 # Largest image (rows * columns) decoded; checked before decoding so a bad header cannot make us
 # allocate gigabytes.
@@ -150,10 +159,18 @@ def _set_transfer_syntax_from_encoding(ds, path) -> None:
     """Files without a Transfer Syntax UID: only native pixel data can be read."""
     if ds.get("PixelData") is not None and ds["PixelData"].is_undefined_length:
         raise InputError(path, "compressed pixel data but no Transfer Syntax UID in the file meta")
-    implicit, little = ds.original_encoding
+    implicit, little = _original_encoding(ds)
     ds.file_meta.TransferSyntaxUID = (
         ImplicitVRLittleEndian if implicit else
         ExplicitVRLittleEndian if little else ExplicitVRBigEndian)
+
+
+def _original_encoding(ds) -> tuple[bool, bool]:
+    """(implicit VR, little endian) the dataset was read with (pydicom 2.4 has no
+    original_encoding; pydicom 3 deprecates the two flags)."""
+    if hasattr(ds, "original_encoding"):
+        return ds.original_encoding
+    return ds.is_implicit_VR, ds.is_little_endian
 
 
 # --- checks before decoding ------------------------------------------------------------------
@@ -193,21 +210,35 @@ def _check_decoder(syntax: UID, path) -> None:
     if not syntax.is_compressed:
         return
     package = next((name for group, name in _DECODER_PACKAGES if syntax in group), "python-gdcm")
-    try:
-        decoder = get_decoder(syntax)
-    except NotImplementedError as exc:
+    available = _decoder_available(syntax)
+    if available is None:
         raise InputError(path, f"no decoder for transfer syntax {syntax.name} ({syntax}); "
-                               f"install {package}") from exc
-    if not decoder.is_available:
+                               f"install {package}")
+    if not available:
         raise InputError(path, f"no decoder installed for transfer syntax {syntax.name} "
                                f"({syntax}); install {package}")
+
+
+def _decoder_available(syntax: UID) -> bool | None:
+    """Whether a decoder for `syntax` is installed; None when pydicom knows of none at all."""
+    if get_decoder is not None:
+        try:
+            return get_decoder(syntax).is_available
+        except NotImplementedError:
+            return None
+    handlers = [h for h in pydicom_config.pixel_data_handlers if h.supports_transfer_syntax(syntax)]
+    if not handlers:
+        return None
+    # pydicom 2.4's pylibjpeg handler is "available" without the plugin a syntax needs; decoding
+    # then fails with pydicom's message naming that plugin, which the reader passes on.
+    return any(h.is_available() for h in handlers)
 
 
 # --- pixels ------------------------------------------------------------------------------------
 
 def _bone_bright_pixels(ds, path) -> tuple[np.ndarray, tuple[float, float] | None]:
     try:
-        stored = ds.pixel_array
+        stored = _stored_pixels(ds)
     except Exception as exc:  # decoders raise many types for damaged data
         raise InputError(path, f"pixel data cannot be decoded ({exc})") from exc
     pixels = _rescale(stored, ds, path)
@@ -217,6 +248,17 @@ def _bone_bright_pixels(ds, path) -> tuple[np.ndarray, tuple[float, float] | Non
         pixels = np.float32(mirror) - pixels
         window = (mirror - window[0], window[1]) if window else None
     return pixels, window
+
+
+def _stored_pixels(ds) -> np.ndarray:
+    """The stored values, decoded by pylibjpeg where it can, as pydicom 3 prefers: pydicom 2.4
+    tries Pillow first, whose lossy JPEG decoding differs from libjpeg's by a grey level."""
+    if get_decoder is None and ds.file_meta.TransferSyntaxUID.is_compressed:
+        try:
+            ds.convert_pixel_data(handler_name="pylibjpeg")
+        except Exception:  # pylibjpeg or its plugin for this syntax is missing:
+            pass  # pixel_array below tries pydicom's other handlers, or names what is missing
+    return ds.pixel_array
 
 
 def _rescale(stored, ds, path) -> np.ndarray:

@@ -374,7 +374,13 @@ def model_class(task):
 
 
 def _open_session(path, expected_sha256, threads):
-    import onnxruntime as ort
+    # Imported here so that the package loads (in Slicer, before its dependency check) without it.
+    try:
+        import onnxruntime as ort
+    except ImportError as exc:
+        raise ModelError(path, f"onnxruntime is not installed ({exc}): install the RadiographQC "
+                               "requirements (pip install onnxruntime, or Apply in the Slicer "
+                               "module)") from exc
 
     try:
         data = Path(path).read_bytes()

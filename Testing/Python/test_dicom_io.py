@@ -1,4 +1,8 @@
-"""Tests of radiographqc.dicom_io.read_radiograph (DICOM and PNG/JPEG ingest)."""
+"""Tests of radiographqc.dicom_io.read_radiograph (DICOM and PNG/JPEG ingest).
+
+The reader supports pydicom 2.4 (Slicer 5.10) and 3. Run this file under both: files made with
+write_dx need pydicom 3 (its encoders), so those tests skip under 2.4; the files that ship with
+pydicom test the 2.4 paths (decoder check, handlers, encoding of a file without meta) there."""
 import hashlib
 import io
 import os
@@ -16,11 +20,35 @@ from radiographqc import dicom_io
 from radiographqc.dicom_io import (
     body_part_from_header, laterality_from_header, read_radiograph, view_from_header,
 )
-from radiographqc.dicom_write import write_dx
 from radiographqc.errors import InputError
 from radiographqc.image import Spacing
 
 TOP12 = 4095.0
+PYDICOM_3 = int(pydicom.__version__.split(".")[0]) >= 3
+# pydicom 2.4 names Process 14 SV1 (.70) `JPEGLossless`; pydicom 3 gives that name to .57.
+JPEG_LOSSLESS_P14 = uid.UID("1.2.840.10008.1.2.4.57")
+
+
+def write_dx(*args, **kwargs):
+    """radiographqc.dicom_write.write_dx, which needs pydicom 3: the test skips under pydicom 2."""
+    if not PYDICOM_3:
+        pytest.skip("write_dx needs pydicom 3")
+    from radiographqc.dicom_write import write_dx as write
+
+    return write(*args, **kwargs)
+
+
+def save(ds, path):
+    """Save with a file meta header under pydicom 2.4 and 3 (the keyword changed)."""
+    if PYDICOM_3:
+        ds.save_as(path, enforce_file_format=True)
+    else:
+        ds.save_as(path, write_like_original=False)
+
+
+def bundled(name):
+    """A test file that ships with pydicom (never downloaded)."""
+    return get_testdata_file(name, download=False)
 
 
 def smooth_image(rows=48, cols=64):
@@ -52,7 +80,7 @@ def encapsulated(path, out, fragment, syntax, bits_allocated=16):
     ds["PixelData"].is_undefined_length = True
     ds.BitsAllocated = bits_allocated
     ds.file_meta.TransferSyntaxUID = syntax
-    ds.save_as(out, enforce_file_format=True)
+    save(ds, out)
     return out
 
 
@@ -243,13 +271,12 @@ def _compressed(syntax, **options):
 
 def _bundled(plain, out):
     """JPEG-LS: no encoder is installed, so use the pair of files that ships with pydicom."""
-    return (get_testdata_file("MR_small.dcm", download=False),
-            get_testdata_file("MR_small_jpeg_ls_lossless.dcm", download=False))
+    return bundled("MR_small.dcm"), bundled("MR_small_jpeg_ls_lossless.dcm")
 
 
 @pytest.mark.parametrize("make, syntax, tolerance", [
     (_jpeg_baseline, uid.JPEGBaseline8Bit, 2),
-    (_jpeg_lossless(uid.JPEGLossless, 6), uid.JPEGLossless, 0),
+    (_jpeg_lossless(JPEG_LOSSLESS_P14, 6), JPEG_LOSSLESS_P14, 0),
     (_jpeg_lossless(uid.JPEGLosslessSV1, 1), uid.JPEGLosslessSV1, 0),
     (_compressed(uid.JPEG2000Lossless), uid.JPEG2000Lossless, 0),
     (_compressed(uid.JPEG2000, j2k_cr=[5]), uid.JPEG2000, 4),
@@ -267,21 +294,78 @@ def test_compressed_file_decodes_to_the_uncompressed_pixels(dx, tmp_path, make, 
     assert difference.mean() <= tolerance / 4
 
 
-def test_transfer_syntax_without_any_decoder_is_an_input_error(dx, tmp_path):
-    path = encapsulated(dx, tmp_path / "mpeg.dcm", b"\x00\x00\x01\xb3", uid.MPEG2MPML)
+def test_missing_decoder_plugin_names_the_package_to_install(dx, tmp_path, monkeypatch):
+    _, path = _compressed(uid.JPEG2000Lossless)(dx, tmp_path / "j2k.dcm")
+    monkeypatch.setattr(dicom_io, "_decoder_available", lambda syntax: False)
+    with pytest.raises(InputError, match="JPEG 2000.*install pylibjpeg and pylibjpeg-openjpeg"):
+        read_radiograph(path)
+
+
+# --- the same under pydicom 2.4 and 3 (files that ship with pydicom) ---------------------------
+
+@pytest.mark.parametrize("name", ["MR_small_jpeg_ls_lossless.dcm", "MR_small_RLE.dcm",
+                                  "MR_small_bigendian.dcm", "MR_small_implicit.dcm"])
+def test_a_file_pydicom_ships_decodes_to_the_pixels_of_its_explicit_little_endian_twin(name):
+    reference, radiograph = read_radiograph(bundled("MR_small.dcm")), read_radiograph(bundled(name))
+    assert radiograph.pixels.dtype == np.float32
+    np.testing.assert_array_equal(radiograph.pixels, reference.pixels)
+    assert radiograph.pixels.min() == 127 and radiograph.pixels.max() == 2145
+
+
+def test_a_decoder_is_found_for_compressed_syntaxes_and_none_exists_for_mpeg():
+    for syntax in (uid.JPEGBaseline8Bit, JPEG_LOSSLESS_P14, uid.JPEGLSLossless,
+                   uid.JPEG2000Lossless, uid.RLELossless):
+        assert dicom_io._decoder_available(syntax) is True, syntax.name
+    assert dicom_io._decoder_available(uid.MPEG2MPML) is None
+
+
+def test_a_missing_jpeg_ls_decoder_names_the_packages_to_install(monkeypatch):
+    monkeypatch.setattr(dicom_io, "_decoder_available", lambda syntax: False)
+    with pytest.raises(InputError, match="no decoder installed for transfer syntax JPEG-LS"
+                                         ".*install pylibjpeg and pylibjpeg-libjpeg"):
+        read_radiograph(bundled("MR_small_jpeg_ls_lossless.dcm"))
+
+
+def test_a_file_of_a_syntax_without_any_decoder_is_an_input_error(tmp_path):
+    path = encapsulated(bundled("MR_small.dcm"), tmp_path / "mpeg.dcm", b"\x00\x00\x01\xb3",
+                        uid.MPEG2MPML)
     with pytest.raises(InputError, match="no decoder for transfer syntax MPEG2.*install"):
         read_radiograph(path)
 
 
-def test_missing_decoder_plugin_names_the_package_to_install(dx, tmp_path, monkeypatch):
-    _, path = _compressed(uid.JPEG2000Lossless)(dx, tmp_path / "j2k.dcm")
+def test_a_file_without_preamble_and_file_meta_is_read_in_the_encoding_it_was_written(tmp_path):
+    ds = pydicom.dcmread(bundled("MR_small.dcm"))
+    bare = tmp_path / "bare.dcm"
+    with open(bare, "wb") as stream:  # the data set alone: no preamble, no file meta
+        pydicom.filewriter.write_dataset(pydicom.filebase.DicomFileLike(stream), _as_implicit(ds))
+    assert bare.read_bytes()[128:132] != b"DICM"
+    radiograph, reference = read_radiograph(bare), read_radiograph(bundled("MR_small.dcm"))
+    assert radiograph.transfer_syntax == uid.ImplicitVRLittleEndian.name
+    np.testing.assert_array_equal(radiograph.pixels, reference.pixels)
 
-    class Unavailable:
-        is_available = False
 
-    monkeypatch.setattr(dicom_io, "get_decoder", lambda syntax: Unavailable())
-    with pytest.raises(InputError, match="JPEG 2000.*install pylibjpeg and pylibjpeg-openjpeg"):
-        read_radiograph(path)
+def _as_implicit(ds):
+    bare = Dataset(ds)
+    if PYDICOM_3:
+        bare.set_original_encoding(True, True)
+    else:
+        bare.is_implicit_VR, bare.is_little_endian = True, True
+    return bare
+
+
+def test_a_modality_lut_sequence_of_a_bundled_file_is_applied(tmp_path):
+    ds = pydicom.dcmread(bundled("MR_small.dcm"))
+    ds.PixelRepresentation = 0  # MR_small holds 127..2145: the same values as unsigned
+    lut = Dataset()
+    lut.LUTDescriptor = [4096, 0, 16]
+    lut.ModalityLUTType = "US"
+    lut.LUTData = np.arange(0, 8192, 2, dtype="<u2").tobytes()  # doubles every stored value
+    lut["LUTData"].VR = "OW"
+    ds.ModalityLUTSequence = [lut]
+    path = tmp_path / "lut.dcm"
+    save(ds, path)
+    stored = pydicom.dcmread(bundled("MR_small.dcm")).pixel_array.astype(np.float32)
+    np.testing.assert_array_equal(read_radiograph(path).pixels, 2 * stored)
 
 
 # --- files that cannot be used -------------------------------------------------------------
@@ -307,15 +391,6 @@ def test_missing_file_is_an_input_error(tmp_path):
         read_radiograph(tmp_path / "absent.dcm")
 
 
-def test_dicom_without_preamble_and_file_meta_is_accepted_when_it_holds_an_image(dx, tmp_path):
-    bare = tmp_path / "bare.dcm"
-    pydicom.dcmwrite(bare, Dataset(pydicom.dcmread(dx)), implicit_vr=True, little_endian=True)
-    assert bare.read_bytes()[128:132] != b"DICM"
-    radiograph = read_radiograph(bare)
-    assert radiograph.transfer_syntax == uid.ImplicitVRLittleEndian.name
-    np.testing.assert_array_equal(radiograph.pixels, read_radiograph(dx).pixels)
-
-
 def test_structured_report_without_pixel_data_is_an_input_error(tmp_path):
     ds = Dataset()
     ds.file_meta = FileMetaDataset()
@@ -324,7 +399,7 @@ def test_structured_report_without_pixel_data_is_an_input_error(tmp_path):
     ds.SOPInstanceUID = uid.generate_uid()
     ds.Modality = "SR"
     path = tmp_path / "report.dcm"
-    ds.save_as(path, enforce_file_format=True)
+    save(ds, path)
     with pytest.raises(InputError, match="no pixel data.*Basic Text SR"):
         read_radiograph(path)
 

@@ -32,7 +32,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage
-from skimage.morphology import skeletonize
 
 GRID = 64  # side of the normalised letter image, as in the source method
 _LETTERS = ("L", "R")
@@ -110,6 +109,9 @@ def _skeletons(mask: np.ndarray) -> list[np.ndarray]:
     Thick strokes leave corner spurs about as long as the stroke's half-width; thin ones leave
     short spurs. Both prunings are returned (one if they coincide) and the better match is kept.
     """
+    # Here, not at the top: Slicer imports this module before its dependency check has run.
+    from skimage.morphology import skeletonize
+
     rows = np.flatnonzero(mask.any(axis=1))
     cols = np.flatnonzero(mask.any(axis=0))
     crop = mask[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
