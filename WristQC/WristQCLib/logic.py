@@ -16,6 +16,7 @@ import vtk
 
 from radiographqc import __version__
 from RadiographQCLib import mrml
+from RadiographQCLib.dependencies import DependencyMixin
 from radiographqc.batch import BatchRunner, expand_inputs
 from radiographqc.dicom_io import read_radiograph
 from radiographqc.errors import InputError
@@ -76,7 +77,7 @@ def resultRows(result) -> list[tuple]:
     return rows
 
 
-class WristQCLogic:
+class WristQCLogic(DependencyMixin):
     """Loads, scores and lets a reviewer correct one wrist radiograph at a time, with the stages of
     `radiographqc.wrist.pipeline` that the command line runs (so both give the same report).
 
