@@ -3,6 +3,7 @@
 Module, parameter node, widget and self-test. The widget only wires the .ui to LumbarQCLogic
 (LumbarQCLib/logic.py), which forwards to the pure `radiographqc` package.
 """
+import getpass
 import os
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ for _folder in (_HERE, os.path.dirname(_HERE)):
             sys.path.append(_folder)
         break
 
+import qt
 import slicer
 from slicer import vtkMRMLScalarVolumeNode, vtkMRMLSegmentationNode, vtkMRMLTableNode
 from slicer.i18n import tr as _
@@ -32,6 +34,7 @@ from RadiographQCLib.paths import optionalFile
 from RadiographQCLib.samples import registerSamples, samplesFolder, showRadiograph
 
 DOCUMENTATION_URL = "https://github.com/RadiographQC/SlicerRadiographQC#in-3d-slicer"
+RULES_DELAY_MS = 300   # the events of one brush stroke come within milliseconds, the next stroke much later
 
 
 class LumbarQC(ScriptedLoadableModule):
@@ -49,7 +52,8 @@ class LumbarQC(ScriptedLoadableModule):
             "Load a DICOM with <b>Load radiograph</b>, then <b>Apply</b>: the masks come from the label table "
             "chosen (<i>stem</i>.labels.json), else the one beside the image, else the bundled segmentation "
             "model. "
-            "Correct the masks with the Segment Editor: the rules re-run after every edit. "
+            "<b>Edit segments</b> opens the Segment Editor on the case with overlap allowed (pedicles lie inside "
+            "the vertebrae, the L3 double contour over L3): the rules re-run after every edit. "
             "<b>Export report</b> writes the same JSON/HTML as the command line; <b>Export training data</b> "
             "writes the image, the corrected label files (read by <tt>--masks</tt> and <tt>radiographqc train</tt>) "
             "and who/when/what changed.<br>"
@@ -60,6 +64,27 @@ class LumbarQC(ScriptedLoadableModule):
             "quantitative rules). Built on 3D Slicer.")
         slicer.app.connect("startupCompleted()", lambda: registerSamples(
             __file__, "lumbar", "Lumbar", LumbarQCLogic, Path(__file__).parent / "Resources" / "Icons" / "LumbarQC.png"))
+
+
+class SingleShotScheduler:
+    """The logic's scheduler in the GUI: runs the last requested callback once, `delayMs` after the
+    last request, so the several segmentation events of one edit give one rules run."""
+
+    def __init__(self, delayMs=RULES_DELAY_MS):
+        self.callback = None
+        self.timer = qt.QTimer()
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(delayMs)
+        self.timer.timeout.connect(self.onTimeout)
+
+    def __call__(self, callback):
+        self.callback = callback
+        self.timer.start()                   # restarts a running timer
+
+    def onTimeout(self):
+        callback, self.callback = self.callback, None
+        if callback is not None:
+            callback()
 
 
 @parameterNodeWrapper
@@ -86,7 +111,11 @@ class LumbarQCWidget(QCWidgetMixin, ScriptedLoadableModuleWidget, VTKObservation
     def setup(self):
         ScriptedLoadableModuleWidget.setup(self)
         self.setupQC()
+        self.ui.editSegmentsButton.clicked.connect(self.onEditSegments)
         self.initializeParameterNode()
+
+    def createLogic(self):
+        return LumbarQCLogic(slicer.mrmlScene, userName=getpass.getuser(), schedule=SingleShotScheduler())
 
     def runQC(self, volume):
         if not mrml.isRadiographVolume(volume):
@@ -108,8 +137,17 @@ class LumbarQCWidget(QCWidgetMixin, ScriptedLoadableModuleWidget, VTKObservation
                                        _("UNQUALIFIED: {rules}").format(rules=", ".join(failed)))
         self.updateButtons()
 
+    def onEditSegments(self):
+        """The Segment Editor module on this case, overlaps allowed (LumbarQCLogic.configureSegmentEditor).
+        Entering the module makes its widget take the scene's "SegmentEditor" parameter node and, when it
+        has no segmentation yet, pick one itself (SegmentEditor.py, Slicer 5.10-5.12): the case is set after."""
+        with slicer.util.tryWithErrorDisplay(_("Cannot open the Segment Editor."), waitCursor=True):
+            slicer.util.selectModule("SegmentEditor")
+            editor = slicer.util.getModuleWidget("SegmentEditor").editor
+            self.logic.configureSegmentEditor(editor.mrmlSegmentEditorNode())
+
     def updateCaseButtons(self, hasCase):
-        pass                                  # no module-specific buttons
+        self.ui.editSegmentsButton.enabled = hasCase
 
 
 class LumbarQCTest(ScriptedLoadableModuleTest):

@@ -208,7 +208,9 @@ def orientedImageFromMask(mask: np.ndarray, volumeNode):
 
 def addSegment(segmentationNode, segmentId: str, name: str, color, mask: np.ndarray, volumeNode,
                terminology: str | None = None) -> str:
-    """Add a segment with a fixed id (so the logic finds it again whatever a reviewer renames)."""
+    """Add a segment with a fixed id (so the logic finds it again whatever a reviewer renames).
+    The terminology entry is set as the segment's tag: vtkSegment.SetTerminology only exists from
+    Slicer 5.10, the tag (which SetTerminology writes) in every version."""
     import slicer
 
     segment = slicer.vtkSegment()
@@ -217,7 +219,7 @@ def addSegment(segmentationNode, segmentId: str, name: str, color, mask: np.ndar
     segment.AddRepresentation(slicer.vtkSegmentationConverter.GetBinaryLabelmapRepresentationName(),
                               orientedImageFromMask(mask, volumeNode))
     if terminology:
-        segment.SetTerminology(terminology)
+        segment.SetTag(slicer.vtkSegment.GetTerminologyEntryTagName(), terminology)
     segmentationNode.GetSegmentation().AddSegment(segment, segmentId)
     return segmentId
 
@@ -231,18 +233,41 @@ def setSegmentMask(segmentationNode, segmentId: str, mask: np.ndarray, volumeNod
                                      logic.MODE_REPLACE)
 
 
-def segmentMask(segmentationNode, segmentId: str, shape) -> np.ndarray:
-    """The (rows, cols) boolean mask of a segment on the reference volume's pixel grid."""
+def _segmentLabelmap(segmentationNode, segmentId: str):
+    """The segment's own binary labelmap (no copy; several segments may share it as layers, each
+    with its label value) and the segment."""
     import slicer
 
-    image = slicer.vtkOrientedImageData()
-    segmentationNode.GetBinaryLabelmapRepresentation(segmentId, image)
+    segment = segmentationNode.GetSegmentation().GetSegment(segmentId)
+    name = slicer.vtkSegmentationConverter.GetBinaryLabelmapRepresentationName()
+    return segment.GetRepresentation(name), segment
+
+
+def segmentMaskState(segmentationNode, segmentId: str) -> tuple:
+    """What identifies the current content of a segment's mask: its labelmap object, the labelmap's
+    modification time and the segment's label value in it. Every edit (Segment Editor effects,
+    SetBinaryLabelmapToSegment) modifies or replaces the labelmap, so an unchanged state means an
+    unchanged mask."""
+    labelmap, segment = _segmentLabelmap(segmentationNode, segmentId)
+    if labelmap is None:
+        return (None, 0, segment.GetLabelValue())
+    return (labelmap.GetAddressAsString("vtkOrientedImageData"), labelmap.GetMTime(), segment.GetLabelValue())
+
+
+def segmentMask(segmentationNode, segmentId: str, shape) -> np.ndarray:
+    """The (rows, cols) boolean mask of a segment on the reference volume's pixel grid, read in place
+    from the labelmap's extent (no copy of the labelmap)."""
+    labelmap, segment = _segmentLabelmap(segmentationNode, segmentId)
     mask = np.zeros(shape, dtype=bool)
-    x0, x1, y0, y1, _, _ = image.GetExtent()
+    if labelmap is None or labelmap.GetPointData().GetScalars() is None:
+        return mask
+    x0, x1, y0, y1, _, _ = labelmap.GetExtent()
     if x1 < x0 or y1 < y0:
         return mask
-    values = numpy_support.vtk_to_numpy(image.GetPointData().GetScalars()).reshape(y1 - y0 + 1, x1 - x0 + 1)
+    values = numpy_support.vtk_to_numpy(labelmap.GetPointData().GetScalars()).reshape(y1 - y0 + 1, x1 - x0 + 1)
     # The labelmap may extend past the volume (effects can paint outside): keep the volume's part.
     ys, xs = slice(max(y0, 0), min(y1 + 1, shape[0])), slice(max(x0, 0), min(x1 + 1, shape[1]))
-    mask[ys, xs] = values[ys.start - y0:ys.stop - y0, xs.start - x0:xs.stop - x0] > 0
+    if ys.start < ys.stop and xs.start < xs.stop:
+        part = values[ys.start - y0:ys.stop - y0, xs.start - x0:xs.stop - x0]
+        mask[ys, xs] = part == segment.GetLabelValue()
     return mask

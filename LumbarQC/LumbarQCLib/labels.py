@@ -11,22 +11,32 @@ import re
 import numpy as np
 
 from radiographqc.lumbar import LumbarMasks
-from radiographqc.lumbar.labels import ANATOMICAL_STRUCTURE, LEVEL_CODES, STRUCTURES
+from radiographqc.lumbar.labels import ANATOMICAL_STRUCTURE, STRUCTURES
 
 VERTEBRAE = "vertebrae"
 VERTEBRA_PREFIX = "vertebra_"
 _VERTEBRA_ID = re.compile(VERTEBRA_PREFIX + r"(\d+)")   # not e.g. a model's "vertebra_separation" channel
 
-_CATEGORY_CONTEXT = "Segmentation category and type - DICOM master list"
-_REGION = "Anatomic codes - DICOM master list~^^~^^|"
+# Context names of Slicer's DICOM master lists (SegmentationCategoryTypeContextName and
+# AnatomicContextName of Modules/Loadable/Terminologies/Resources/*-DICOM-Master.json)
+CATEGORY_CONTEXT = "Segmentation category and type - DICOM master list"
+ANATOMIC_CONTEXT = "Anatomic codes - DICOM master list"
 _GREY = (0.8, 0.8, 0.8)
 
 
+def _codeField(code) -> str:
+    return "^^" if code is None else f"{code.scheme}^{code.value}^{code.meaning}"
+
+
 def terminology(code) -> str:
-    """The Slicer terminology entry string of a structure's DICOM code (catalogue `Code`)."""
-    category = ANATOMICAL_STRUCTURE
-    return (f"{_CATEGORY_CONTEXT}~{category.scheme}^{category.value}^{category.meaning}"
-            f"~{code.scheme}^{code.value}^{code.meaning}~^^~{_REGION}")
+    """The Slicer terminology entry string of a structure's code (catalogue `Code`), in the format of
+    vtkSlicerTerminologiesModuleLogic::SerializeTerminologyEntry: seven fields joined by "~" (context,
+    category, type, type modifier, anatomic context, region, region modifier), each code as
+    "scheme^value^meaning", an absent one "^^". No modifier or region: the "Anatomical Structure"
+    category has showAnatomy false, so Slicer's selector has none for it."""
+    fields = (CATEGORY_CONTEXT, _codeField(ANATOMICAL_STRUCTURE), _codeField(code), _codeField(None),
+              ANATOMIC_CONTEXT, _codeField(None), _codeField(None))
+    return "~".join(fields)
 
 
 def vertebraNumber(segmentId: str) -> int | None:
@@ -36,13 +46,13 @@ def vertebraNumber(segmentId: str) -> int | None:
 
 
 def segmentDisplay(segmentId: str, level: str | None = None) -> dict:
-    """Name, colour (0..1) and, where DICOM has a code, terminology of a segment, from the package's
-    lumbar catalogue; a vertebra instance is named by its level once the rules identified it."""
+    """Name, colour (0..1) and, where Slicer's terminology has a code, terminology of a segment, from
+    the package's lumbar catalogue; a vertebra instance is named by its level once the rules
+    identified it (its terminology, "Vertebra", is the same at every level)."""
     number = vertebraNumber(segmentId)
     if number is not None:
         base = STRUCTURES[VERTEBRAE]
-        name = level or f"vertebra {number}"
-        code = LEVEL_CODES.get(level)
+        name, code = level or f"vertebra {number}", base.code
     elif segmentId in STRUCTURES:
         base = STRUCTURES[segmentId]
         name, code = base.display, base.code

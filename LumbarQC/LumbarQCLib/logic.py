@@ -2,6 +2,10 @@
 coloured segment per structure, each vertebra its own segment named by level), the rules of the
 criteria profile as a table with the verdict, re-run whenever a reviewer edits a segment. No Qt and no
 global scene. The rules themselves are in `radiographqc.lumbar` (evaluate_lumbar on masks).
+
+An edit fires several segmentation events (a Segment Editor brush stroke: the labelmap, the segment's
+status tag...): the re-run is handed to a scheduler that the widget makes coalesce them, and the masks
+are read again only for the segments whose labelmap changed.
 """
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ import vtk
 
 from radiographqc import __version__
 from RadiographQCLib import mrml
+from RadiographQCLib.dependencies import DependencyMixin
 from radiographqc.batch import BatchRunner, expand_inputs
 from radiographqc.dicom_io import read_radiograph
 from radiographqc.errors import InputError
@@ -41,8 +46,9 @@ AUTO_NAME_TAG = mrml.ATTR + "autoName"   # segment tag: the name the module gave
 MAX_SEGMENTS = 32   # the original masks are kept as bits of one uint32 volume
 TABLE_COLUMNS = [("id", "string"), ("label", "string"), ("value", "string"), ("threshold", "string"),
                  ("result", "string"), ("structures", "string"), ("explanation", "string"), ("advice", "string")]
-SEGMENT_EVENTS = (slicer.vtkSegmentation.SegmentAdded, slicer.vtkSegmentation.SegmentRemoved,
-                  slicer.vtkSegmentation.SegmentModified, slicer.vtkSegmentation.SourceRepresentationModified)
+# Events after which the masks may differ (SegmentModified is filtered: see _onSegmentModified)
+CONTENT_EVENTS = (slicer.vtkSegmentation.SegmentAdded, slicer.vtkSegmentation.SegmentRemoved,
+                  slicer.vtkSegmentation.SourceRepresentationModified)
 
 
 def formatValue(value) -> str:
@@ -55,6 +61,11 @@ def formatValue(value) -> str:
     if isinstance(value, dict):
         return "; ".join(f"{k} {formatValue(v)}" for k, v in value.items())
     return str(value)
+
+
+def runNow(callback):
+    """The default scheduler: run the rules at once, inside the event (scripts, tests, batch)."""
+    callback()
 
 
 def resultRows(report: dict) -> list[tuple]:
@@ -70,15 +81,18 @@ def resultRows(report: dict) -> list[tuple]:
     return rows
 
 
-class LumbarQCLogic:
+class LumbarQCLogic(DependencyMixin):
     """Loads, segments/imports, checks and lets a reviewer correct one lumbar radiograph at a time.
 
     The volume references its segmentation and results table, so `restoreCase` continues a saved review.
+    `schedule(callback)` runs the rules after an edit: at once by default; the widget passes one that
+    runs the callback later, once for many requests in a row.
     """
 
-    def __init__(self, scene, profilePath=None, userName=None):
+    def __init__(self, scene, profilePath=None, userName=None, schedule=None):
         self.scene = scene
         self.userName = userName or getpass.getuser()
+        self.schedule = schedule or runNow
         self.segmenter = Segmenter()   # the bundled segmentation model, loaded on first use
         self.profile = None
         self.profilePath = None
@@ -127,12 +141,21 @@ class LumbarQCLogic:
         volumeNode.SetAndObserveNodeReferenceID(ROLE_TABLE, self.tableNode.GetID())
         return self.segmentationNode
 
+    @staticmethod
+    def hasCase(volumeNode) -> bool:
+        """True when the volume carries a LumbarQC review that restoreCase can continue: its segmentation
+        with the original masks, and its results table (all saved with the scene)."""
+        segmentationNode = volumeNode.GetNodeReference(ROLE_SEGMENTATION) if volumeNode is not None else None
+        return (segmentationNode is not None and segmentationNode.GetNodeReference(ROLE_ORIGINAL) is not None
+                and volumeNode.GetNodeReference(ROLE_TABLE) is not None)
+
     def restoreCase(self, volumeNode):
-        """Continue the review of a volume processed before (e.g. after loading a saved scene)."""
+        """Continue the review of a volume processed before (e.g. after loading a saved scene): the
+        segmentation as the reviewer left it, the masks it started from, the table and the rules."""
         self.cleanup()
-        segmentationNode = volumeNode.GetNodeReference(ROLE_SEGMENTATION)
-        if segmentationNode is None:
+        if not self.hasCase(volumeNode):
             raise ValueError(f"{volumeNode.GetName()} has no LumbarQC review to restore (run process first)")
+        segmentationNode = volumeNode.GetNodeReference(ROLE_SEGMENTATION)
         self.volumeNode, self.radiograph = volumeNode, mrml.radiographFromVolume(volumeNode)
         self.segmentationNode = segmentationNode
         self.view = segmentationNode.GetAttribute(mrml.ATTR + "view")
@@ -148,6 +171,9 @@ class LumbarQCLogic:
         self.viewSource = ""
         self._observations = []
         self._original = {}
+        self._masks = {}            # segment id -> (mrml.segmentMaskState, mask): read again only when edited
+        self._names = {}            # segment id -> name at the last rules run
+        self._rulesPending = False  # an edit whose rules run is scheduled but has not run yet
         self._renaming = False
 
     def _removeCaseNodes(self, volumeNode):
@@ -189,11 +215,21 @@ class LumbarQCLogic:
         return [segmentation.GetNthSegmentID(i) for i in range(segmentation.GetNumberOfSegments())]
 
     def segmentMask(self, segmentId: str) -> np.ndarray:
-        return mrml.segmentMask(self.segmentationNode, segmentId, self.radiograph.pixels.shape)
+        """The segment's mask as it is now (read-only: it is shared with the next calls until the
+        segment's labelmap changes)."""
+        state = mrml.segmentMaskState(self.segmentationNode, segmentId)
+        cached = self._masks.get(segmentId)
+        if cached is None or cached[0] != state:
+            mask = mrml.segmentMask(self.segmentationNode, segmentId, self.radiograph.pixels.shape)
+            mask.flags.writeable = False
+            cached = self._masks[segmentId] = (state, mask)
+        return cached[1]
 
     def currentMasks(self) -> dict:
         """{segment id: mask} as the segmentation is now (after any Segment Editor edits)."""
-        return {sid: self.segmentMask(sid) for sid in self.segmentIds()}
+        ids = self.segmentIds()
+        self._masks = {sid: cached for sid, cached in self._masks.items() if sid in ids}   # removed segments
+        return {sid: self.segmentMask(sid) for sid in ids}
 
     def currentSegments(self) -> list[tuple]:
         """[(segment id, name, level the reviewer gave or None, mask, imported)]: a vertebra's name is
@@ -203,10 +239,7 @@ class LumbarQCLogic:
         for sid, mask in self.currentMasks().items():
             segment = segmentation.GetSegment(sid)
             name = segment.GetName()
-            autoName = vtk.reference("")
-            if not segment.GetTag(AUTO_NAME_TAG, autoName):
-                autoName = None
-            userLevel = name if name in LEVELS and name != str(autoName) else None
+            userLevel = name if name in LEVELS and name != _autoName(segment) else None
             result.append((sid, name, userLevel, mask, sid in self._original))
         return result
 
@@ -246,13 +279,21 @@ class LumbarQCLogic:
     def computeRules(self):
         """Run the rules of the profile on the segmentation as it is now; update the table and name
         the vertebra segments by the levels the rules identified."""
-        self.result = evaluate_lumbar(self.lumbarMasks(), self.radiograph.pixels, self.profile,
-                                      self.radiograph.spacing)
+        self._rulesPending = False
+        segments = self.currentSegments()
+        masks = rules.lumbarMasks(self.view, self.radiograph.pixels.shape, segments)
+        self.result = evaluate_lumbar(masks, self.radiograph.pixels, self.profile, self.radiograph.spacing)
         report = self.result.to_dict()
         mrml.writeTable(self.tableNode, TABLE_COLUMNS, resultRows(report))
-        self._nameVertebrae(report.get("vertebrae", []))
+        self._nameVertebrae(report.get("vertebrae", []), segments)
         self._updateMeasurements()
+        self._names = self.segmentNames()
         return self.result
+
+    def _computePendingRules(self):
+        """The scheduled run: skipped when it has run meanwhile or the case was closed."""
+        if self._rulesPending:
+            self.computeRules()
 
     def measurementNodes(self) -> list:
         return [self.volumeNode.GetNthNodeReference(ROLE_MEASURE, i)
@@ -283,30 +324,78 @@ class LumbarQCLogic:
         for index in reversed(range(len(shapes), len(nodes))):
             self.volumeNode.RemoveNthNodeReferenceID(ROLE_MEASURE, index)
 
-    def _nameVertebrae(self, vertebrae: list[dict]):
+    def _nameVertebrae(self, vertebrae: list[dict], segments: list[tuple]):
+        """Name each vertebra segment by the level the rules identified (of the vertebra whose centroid
+        it holds). A level that a person or the label file gave stays; a name the rules gave earlier goes
+        back to "vertebra <n>" once they no longer identify that body, so no stale level is left behind.
+        The terminology, "Vertebra", is the same at every level."""
+        bodies = {sid: mask for sid, _, level, mask, _ in segments if labels.vertebraNumber(sid) is not None
+                  and level is None}
+        levels = {}
+        for entry in vertebrae:
+            x, y = (int(round(v)) for v in entry["centroid"])
+            levels.update({sid: entry["label"] for sid, mask in bodies.items() if mask[y, x]})
         segmentation = self.segmentationNode.GetSegmentation()
         self._renaming = True
         try:
-            for entry in vertebrae:
-                x, y = (int(round(v)) for v in entry["centroid"])
-                for sid in self.segmentIds():
-                    if labels.vertebraNumber(sid) is not None and self.segmentMask(sid)[y, x]:
-                        shown = labels.segmentDisplay(sid, entry["label"])
-                        segment = segmentation.GetSegment(sid)
-                        if segment.GetName() != shown["name"]:
-                            segment.SetName(shown["name"])
-                            segment.SetTag(AUTO_NAME_TAG, shown["name"])
-                            segment.SetTerminology(shown.get("terminology", ""))
+            for sid in bodies:
+                segment = segmentation.GetSegment(sid)
+                if sid not in levels and segment.GetName() != _autoName(segment):
+                    continue                  # a name a person gave
+                name = labels.segmentDisplay(sid, levels.get(sid))["name"]
+                if segment.GetName() != name:
+                    segment.SetName(name)
+                    segment.SetTag(AUTO_NAME_TAG, name)
         finally:
             self._renaming = False
 
+    def segmentNames(self) -> dict:
+        """{segment id: name} as the reviewer sees them."""
+        segmentation = self.segmentationNode.GetSegmentation()
+        return {sid: segmentation.GetSegment(sid).GetName() for sid in self.segmentIds()}
+
     def _observe(self):
         self._observations = [self.segmentationNode.AddObserver(event, self._onSegmentationModified)
-                              for event in SEGMENT_EVENTS]
+                              for event in CONTENT_EVENTS]
+        self._observations.append(self.segmentationNode.AddObserver(slicer.vtkSegmentation.SegmentModified,
+                                                                    self._onSegmentModified))
 
     def _onSegmentationModified(self, caller, event):
+        self._requestRules()
+
+    @vtk.calldata_type(vtk.VTK_STRING)
+    def _onSegmentModified(self, caller, event, segmentId):
+        """A segment's name, tags, labelmap layer or label value changed. Only a new name (a level or a
+        structure a reviewer names) or new pixels (an undo puts back the labelmaps, firing nothing
+        else) matter to the rules. The Segment Editor's status tag (each first stroke) does not, nor
+        the regrouping of the labelmap layers when the scene is saved (vtkSegmentation::
+        CollapseBinaryLabelmaps): that gives each moved segment its new layer, then its label value,
+        and in between it would read as another segment's pixels."""
+        segment = self.segmentationNode.GetSegmentation().GetSegment(segmentId)
+        if segment is None:
+            return
+        cached = self._masks.get(segmentId)
+        if segment.GetName() != self._names.get(segmentId) or (
+                cached is not None and cached[0] != mrml.segmentMaskState(self.segmentationNode, segmentId)):
+            self._requestRules()
+
+    def _requestRules(self):
         if not self._renaming:
-            self.computeRules()
+            self._rulesPending = True
+            self.schedule(self._computePendingRules)
+
+    def configureSegmentEditor(self, segmentEditorNode):
+        """Point a Segment Editor parameter node (vtkMRMLSegmentEditorNode) at this case, set up for
+        structures that overlap: pedicles lie inside the vertebrae and the L3 double contour over L3,
+        and the editor's default overwrite mode (OverwriteAllSegments) would erase a stroke's pixels
+        from every other segment. Painting is allowed everywhere, whatever the intensity."""
+        wasModifying = segmentEditorNode.StartModify()
+        segmentEditorNode.SetAndObserveSegmentationNode(self.segmentationNode)
+        segmentEditorNode.SetAndObserveSourceVolumeNode(self.volumeNode)
+        segmentEditorNode.SetOverwriteMode(slicer.vtkMRMLSegmentEditorNode.OverwriteNone)
+        segmentEditorNode.SetMaskMode(slicer.vtkMRMLSegmentationNode.EditAllowedEverywhere)
+        segmentEditorNode.SourceVolumeIntensityMaskOff()
+        segmentEditorNode.EndModify(wasModifying)
 
     def cleanup(self):
         if self.segmentationNode is not None:
@@ -314,10 +403,15 @@ class LumbarQCLogic:
                 self.segmentationNode.RemoveObserver(tag)
         self._clearCase()
 
+    def hasReviewerChanges(self) -> bool:
+        """True when the segmentation differs from what was imported/segmented (pixels, or segments
+        added or removed): the review holds work that only the scene or an export keeps. False without a case."""
+        return self.segmentationNode is not None and bool(self.changes())
+
     def changes(self) -> list[dict]:
         """Per segment that differs from what was imported/segmented: pixels added and removed."""
         current = self.currentMasks()
-        names = {sid: self.segmentationNode.GetSegmentation().GetSegment(sid).GetName() for sid in current}
+        names = self.segmentNames()
         empty = np.zeros(self.radiograph.pixels.shape, bool)
         result = []
         for sid in sorted(set(current) | set(self._original)):
@@ -332,6 +426,7 @@ class LumbarQCLogic:
     # ------------------------------------------------------------------ export
 
     def report(self) -> dict:
+        self._computePendingRules()   # an edit made just before the export is in the report
         report = self.result.to_dict()
         node = self.segmentationNode
         maskSource = node.GetAttribute(mrml.ATTR + "maskSource") or "file"
@@ -381,6 +476,12 @@ class LumbarQCLogic:
         profile: the command line's pipeline, label tables beside each image or in `labelFolder`."""
         pipeline = LumbarPipeline(self.profile, masks=labelFolder, spacing_mm=spacingMm, segmenter=self.segmenter)
         return BatchRunner(expand_inputs(inputs), pipeline.assess, outDir)
+
+
+def _autoName(segment) -> str | None:
+    """The name the module last gave a segment (None if it gave none); a person renamed it if it differs."""
+    autoName = vtk.reference("")
+    return str(autoName) if segment.GetTag(AUTO_NAME_TAG, autoName) else None
 
 
 def _now() -> str:

@@ -3,9 +3,13 @@
 Structure names are those of the simulator and of the segmentation network's channels
 (`radiographqc.train.seg_data.CHANNELS`), so masks pass between them unchanged.
 
-Terminology is given as DICOM code triplets (code value, coding scheme "SCT" = SNOMED CT, code
-meaning) taken from the DICOM context groups named in the comments; a structure without such a
-code in DICOM (or one that is a finding, not anatomy) has None rather than a guessed code.
+Terminology is given as code triplets (code value, coding scheme "SCT" = SNOMED CT, code meaning)
+exactly as 3D Slicer's terminology lists hold them (Modules/Loadable/Terminologies/Resources/
+SegmentationCategoryTypeModifier-DICOM-Master.json, the same file in Slicer 5.8 to 5.12), so that
+Slicer's terminology selector resolves every segment. Those lists have no code for a vertebral level
+or for a part of a vertebra (spinous process, pedicle, articular process), and the "Vertebra" type
+has no modifiers; such structures carry "Vertebra" and the segment name says which level or part.
+A structure with no entry there (or a finding, not anatomy) has None rather than a guessed code.
 """
 from __future__ import annotations
 
@@ -29,21 +33,9 @@ class Code:
         return {"value": self.value, "scheme": self.scheme, "meaning": self.meaning}
 
 
-# CID 7150 Segmentation Property Categories
-ANATOMICAL_STRUCTURE = Code("91723000", "SCT", "Anatomical Structure")
-
-# CID 7603 Vertebra
-LEVEL_CODES = {
-    "T1": Code("64864005", "SCT", "T1 vertebra"), "T2": Code("53733008", "SCT", "T2 vertebra"),
-    "T3": Code("1626008", "SCT", "T3 vertebra"), "T4": Code("73071006", "SCT", "T4 vertebra"),
-    "T5": Code("56401006", "SCT", "T5 vertebra"), "T6": Code("45296009", "SCT", "T6 vertebra"),
-    "T7": Code("62487009", "SCT", "T7 vertebra"), "T8": Code("11068009", "SCT", "T8 vertebra"),
-    "T9": Code("82687006", "SCT", "T9 vertebra"), "T10": Code("7610001", "SCT", "T10 vertebra"),
-    "T11": Code("12989004", "SCT", "T11 vertebra"), "T12": Code("23215003", "SCT", "T12 vertebra"),
-    "L1": Code("66794005", "SCT", "L1 vertebra"), "L2": Code("14293000", "SCT", "L2 vertebra"),
-    "L3": Code("36470004", "SCT", "L3 vertebra"), "L4": Code("11994002", "SCT", "L4 vertebra"),
-    "L5": Code("49668003", "SCT", "L5 vertebra"),
-}
+# The category of every anatomy entry of Slicer's DICOM master list (DICOM CID 7150)
+ANATOMICAL_STRUCTURE = Code("123037004", "SCT", "Anatomical Structure")
+VERTEBRA = Code("51282000", "SCT", "Vertebra")
 
 
 @dataclass(frozen=True)
@@ -51,7 +43,7 @@ class Structure:
     name: str                      # key in LumbarMasks.structures and in the network channels
     display: str
     colour: tuple[int, int, int]   # RGB 0..255
-    code: Code | None              # segmented property type; None where DICOM has no code for it
+    code: Code | None              # segmented property type; None where Slicer's lists have none
 
     def to_dict(self) -> dict:
         return {"name": self.name, "display": self.display, "colour": list(self.colour),
@@ -60,22 +52,19 @@ class Structure:
 
 
 STRUCTURES = {s.name: s for s in (
-    # the bodies of all visible vertebrae; each identified vertebra also has its LEVEL_CODES entry
-    Structure("vertebrae", "vertebral bodies", (241, 214, 145), None),
-    Structure("L3", "L3 vertebral body", (216, 101, 79), LEVEL_CODES["L3"]),
+    # the bodies of all visible vertebrae; each identified vertebra is also a "Vertebra" of its own
+    Structure("vertebrae", "vertebral bodies", (241, 214, 145), VERTEBRA),
+    Structure("L3", "L3 vertebral body", (216, 101, 79), VERTEBRA),
     # a projection finding (endplates seen twice), not anatomy
     Structure("L3_double_contour", "L3 double contour", (255, 0, 255), None),
-    # CID 6115 Osseous Anatomy Modifier
-    Structure("spinous_processes", "spinous processes", (128, 174, 128),
-              Code("55678000", "SCT", "Spinous process of vertebra")),
-    Structure("pedicles", "pedicles", (111, 184, 210), Code("78972004", "SCT", "Pedicle of vertebra")),
-    # DICOM code for the intervertebral foramen not found: None rather than a guess
+    # parts of the vertebrae: Slicer's lists have no code for them, "Vertebra" is the closest entry
+    Structure("spinous_processes", "spinous processes", (128, 174, 128), VERTEBRA),
+    Structure("pedicles", "pedicles", (111, 184, 210), VERTEBRA),
+    # no entry for the intervertebral foramen (a space, not bone): None rather than a guess
     Structure("foramina", "intervertebral foramina", (90, 120, 220), None),
-    Structure("inferior_articular_processes", "inferior articular processes", (220, 180, 60),
-              Code("317766009", "SCT", "Inferior articular process of vertebra")),
-    # CID 7304 Implant Target Anatomy
+    Structure("inferior_articular_processes", "inferior articular processes", (220, 180, 60), VERTEBRA),
     Structure("sacrum", "sacrum", (183, 156, 220), Code("54735007", "SCT", "Sacrum")),
-    Structure("pelvis", "pelvis", (230, 220, 70), Code("118645006", "SCT", "Pelvis")),
+    Structure("pelvis", "pelvis", (230, 220, 70), Code("12921003", "SCT", "Pelvis")),
 )}
 
 # Structures segmented per view (the source's labels, plus the oblique pedicles that the

@@ -18,3 +18,26 @@ def copy_case(stem, folder) -> Path:
     for suffix in LABEL_FILES:
         shutil.copyfile(SAMPLES / "truth" / f"{stem}{suffix}", folder / f"{stem}{suffix}")
     return folder / f"{stem}.dcm"
+
+
+def brush_stroke(editor_node, volume_node, segment_id, stroke):
+    """What the Segment Editor's Paint effect does when the mouse is released (Slicer 5.10:
+    qSlicerSegmentEditorPaintEffect::paintApply -> vtkSlicerSegmentEditorLogic::ModifySegmentByLabelmap):
+    add the stroke's pixels (a mask on the volume's grid) to a segment of the editor node's segmentation,
+    within their extent, under the node's overwrite and mask modes. Skips where slicer-core predates
+    that logic class."""
+    import numpy as np
+    import slicer
+
+    from RadiographQCLib import mrml
+
+    if not hasattr(slicer, "vtkSlicerSegmentEditorLogic"):
+        pytest.skip("this slicer-core has no vtkSlicerSegmentEditorLogic (Slicer 5.10 and later)")
+    editor = slicer.vtkSlicerSegmentEditorLogic()
+    editor.SetMRMLScene(editor_node.GetScene())
+    editor.SetSegmentEditorNode(editor_node)
+    ys, xs = np.nonzero(stroke)
+    extent = [int(xs.min()), int(xs.max()), int(ys.min()), int(ys.max()), 0, 0]
+    editor.ModifySegmentByLabelmap(editor_node.GetSegmentationNode(), segment_id,
+                                   mrml.orientedImageFromMask(stroke, volume_node), editor.ModificationModeAdd,
+                                   extent, False, False)

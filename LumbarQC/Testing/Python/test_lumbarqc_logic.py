@@ -21,6 +21,16 @@ def rows(logic):
     return {row["id"]: row for row in mrml.readTable(logic.tableNode)}
 
 
+def terminology_tag(segment) -> str:
+    """The terminology entry as Slicer 5.8 and later store it: the segment's tag (not GetTerminology,
+    which only Slicer 5.10 and later have)."""
+    import slicer
+
+    value = vtk.reference("")
+    assert segment.GetTag(slicer.vtkSegment.GetTerminologyEntryTagName(), value)
+    return str(value)
+
+
 def count_profile(tmp_path, expected):
     """A department profile expecting `expected` vertebral bodies ending at L5."""
     path = tmp_path / f"count{expected}.json"
@@ -39,10 +49,10 @@ def test_label_files_become_named_coloured_segments_with_terminology_and_levels(
     assert names["L3_double_contour"] == "L3 double contour" and names["pelvis"] == "pelvis"
     assert segmentation.GetSegment("pelvis").GetColor() == pytest.approx(
         [c / 255 for c in STRUCTURES["pelvis"].colour])
-    assert "^54735007^Sacrum" in segmentation.GetSegment("sacrum").GetTerminology()
-    assert "^36470004^L3 vertebra" in segmentation.GetSegment(f"vertebra_{ids['L3']}").GetTerminology()
-    # no DICOM code for the foramina: Slicer's generic default ("Tissue") stays, no code is invented
-    assert "^85756007^Tissue~SCT^85756007^Tissue" in segmentation.GetSegment("foramina").GetTerminology()
+    assert "~SCT^54735007^Sacrum~" in terminology_tag(segmentation.GetSegment("sacrum"))
+    assert "~SCT^51282000^Vertebra~" in terminology_tag(segmentation.GetSegment(f"vertebra_{ids['L3']}"))
+    # no code for the foramina in Slicer's lists: Slicer's generic default ("Tissue") stays, no code is invented
+    assert "~SCT^85756007^Tissue~SCT^85756007^Tissue~" in terminology_tag(segmentation.GetSegment("foramina"))
 
 
 def test_segments_hold_exactly_the_masks_of_the_label_files(lumbar_logic, lumbar_ap):
@@ -152,6 +162,31 @@ def test_training_export_reimports_with_the_edit_and_its_provenance(lumbar_logic
     assert change["pixels_added"] == int((grown & ~double).sum()) > 0
 
 
+def segment_metadata(logic):
+    """{segment id: (name, every tag)}: what a reviewer sees and the module keeps besides the pixels."""
+    segmentation = logic.segmentationNode.GetSegmentation()
+    result = {}
+    for sid in logic.segmentIds():
+        segment, tags = segmentation.GetSegment(sid), {}
+        for name in ("TerminologyEntry", "RadiographQC.autoName"):
+            value = vtk.reference("")
+            if segment.GetTag(name, value):
+                tags[name] = str(value)
+        result[sid] = (segment.GetName(), tags)
+    return result
+
+
+def test_a_fresh_case_has_no_reviewer_changes_and_an_unprocessed_volume_no_case(lumbar_logic, lumbar_ap):
+    volume = lumbar_logic.loadRadiograph(lumbar_ap)
+    assert not lumbar_logic.hasCase(volume) and not lumbar_logic.hasReviewerChanges()
+    with pytest.raises(ValueError, match="no LumbarQC review"):
+        lumbar_logic.restoreCase(volume)
+    lumbar_logic.process(volume)
+    assert lumbar_logic.hasCase(volume) and not lumbar_logic.hasReviewerChanges()
+    lumbar_logic.setSegmentMask("pelvis", lumbar_logic.segmentMask("pelvis") & False)
+    assert lumbar_logic.hasReviewerChanges()
+
+
 def test_a_scene_saved_as_mrb_loads_back_with_segmentation_and_rules_and_the_review_goes_on(
         lumbar_logic, lumbar_ap, tmp_path, slicer_module):
     from conftest_slicer import build_scene
@@ -160,9 +195,11 @@ def test_a_scene_saved_as_mrb_loads_back_with_segmentation_and_rules_and_the_rev
 
     volume = lumbar_logic.loadRadiograph(lumbar_ap)
     lumbar_logic.process(volume)
-    grown = lumbar_logic.segmentMask("L3_double_contour") | lumbar_logic.segmentMask("L3")
+    double = lumbar_logic.segmentMask("L3_double_contour")
+    grown = double | lumbar_logic.segmentMask("L3")
     lumbar_logic.setSegmentMask("L3_double_contour", grown)
     saved = mrml.readTable(lumbar_logic.tableNode)
+    metadata, changes = segment_metadata(lumbar_logic), lumbar_logic.changes()
     mrb = tmp_path / "review.mrb"
     assert lumbar_logic.scene.WriteToMRB(str(mrb))
 
@@ -171,10 +208,18 @@ def test_a_scene_saved_as_mrb_loads_back_with_segmentation_and_rules_and_the_rev
     loaded = scene.GetFirstNodeByName(volume.GetName())
     assert mrml.readTable(loaded.GetNodeReference("RadiographQC.results")) == saved
     restored = LumbarQCLogic(scene, userName="tester")
+    other = scene.AddNewNodeByClass("vtkMRMLScalarVolumeNode", "not reviewed")
+    assert restored.hasCase(loaded) and not restored.hasCase(other)
     restored.restoreCase(loaded)
     assert mrml.readTable(restored.tableNode) == saved
     assert np.array_equal(restored.segmentMask("L3_double_contour"), grown)
-    assert [c["segment"] for c in restored.changes()] == ["L3_double_contour"]
+    # names, terminology and the module's own tags come back exactly (a "|" in a tag would split it)
+    assert segment_metadata(restored) == metadata
+    # the original masks came back too: the same edit is reported, so the export still tells it
+    assert restored.changes() == changes and restored.hasReviewerChanges()
+    restored.setSegmentMask("L3_double_contour", double)              # the review goes on: undo the edit
+    assert not restored.hasReviewerChanges()
+    assert mrml.readTable(restored.tableNode)[-1]["result"] != saved[-1]["result"]
     restored.cleanup()
 
 
