@@ -3,6 +3,10 @@
 Used by the simulator, the sample-data generator and the tests. Header attributes are only written
 when given (apart from the UIDs, the DX image description and the window), so callers can make
 deliberately incomplete headers for the header check.
+
+Works with pydicom 3 and with pydicom 2.4 (the one Slicer 5.10 bundles, which must not be upgraded
+behind Slicer's back); pydicom 2.4 has an encoder for RLE Lossless only, so JPEG 2000 and JPEG-LS
+need pydicom 3.
 """
 from __future__ import annotations
 
@@ -10,9 +14,9 @@ import numbers
 from pathlib import Path
 
 import numpy as np
+import pydicom
 from pydicom import datadict
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.pixels import get_encoder
 from pydicom.uid import (
     PYDICOM_IMPLEMENTATION_UID, DigitalXRayImageStorageForPresentation, ExplicitVRLittleEndian,
     ImplicitVRLittleEndian, JPEG2000Lossless, JPEGLSLossless, RLELossless, UID, generate_uid,
@@ -20,13 +24,16 @@ from pydicom.uid import (
 from pydicom.valuerep import DSfloat, format_number_as_ds
 
 # Transfer syntaxes write_dx accepts; the compressed ones need an encoder (pylibjpeg-openjpeg for
-# JPEG 2000, pyjpegls for JPEG-LS; RLE is built into pydicom).
+# JPEG 2000, pyjpegls for JPEG-LS, both with pydicom 3 only; RLE is built into pydicom).
 WRITABLE_TRANSFER_SYNTAXES = (
     ExplicitVRLittleEndian, ImplicitVRLittleEndian, RLELossless, JPEG2000Lossless, JPEGLSLossless,
 )
 _PHOTOMETRICS = ("MONOCHROME1", "MONOCHROME2")
 # openjpeg's encoder uses 6 resolution levels, which need 2**5 pixels per side.
 _J2K_MIN_SIDE = 32
+# pydicom 3 renamed save_as's write_like_original (now deprecated) and added compress's
+# generate_instance_uid.
+_PYDICOM_3 = int(pydicom.__version__.split(".")[0]) >= 3
 
 # Type 2 attributes of the Patient, Study, Series and Equipment modules: present but empty unless
 # the caller gives a value, so a reader sees them as "missing".
@@ -70,17 +77,19 @@ def write_dx(path, pixels, *, spacing_mm=None, imager_spacing_mm=None, magnifica
     ds.WindowWidth = _ds(width)
     _set_optional(ds, spacing_mm, imager_spacing_mm, magnification, view_position, laterality,
                   body_part)
-    ds.set_pixel_data(scaled.astype(np.uint16), photometric, bits_stored,
-                      generate_instance_uid=False)
+    _set_pixel_data(ds, scaled, photometric, bits_stored)
     _apply_header(ds, header or {})
     ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID
     ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
     if transfer_syntax.is_compressed:
-        ds.compress(transfer_syntax, generate_instance_uid=False)
+        _compress(ds, transfer_syntax)
     else:
         ds.file_meta.TransferSyntaxUID = transfer_syntax
     path = Path(path)
-    ds.save_as(path, enforce_file_format=True)
+    if _PYDICOM_3:
+        ds.save_as(path, enforce_file_format=True)
+    else:  # the same: preamble, and file meta completed and checked
+        ds.save_as(path, write_like_original=False)
     return path
 
 
@@ -94,11 +103,24 @@ def _check_arguments(photometric, bits_stored, transfer_syntax) -> UID:
         raise ValueError(f"cannot write transfer syntax {transfer_syntax.name}; choose one of "
                          + ", ".join(uid.name for uid in WRITABLE_TRANSFER_SYNTAXES))
     if transfer_syntax.is_compressed:
-        encoder = get_encoder(transfer_syntax)
+        encoder = _encoder(transfer_syntax)
         if not encoder.is_available:
             raise ValueError(f"no encoder for {transfer_syntax.name}: install one of "
                              + "; ".join(encoder.missing_dependencies))
     return transfer_syntax
+
+
+def _encoder(transfer_syntax):
+    try:  # pydicom 3
+        from pydicom.pixels import get_encoder
+    except ImportError:  # pydicom 2.4
+        from pydicom.encoders import get_encoder
+    try:
+        return get_encoder(transfer_syntax)
+    except NotImplementedError:  # only pydicom 2.4 lacks an encoder for a writable syntax
+        raise ValueError(f"cannot write transfer syntax {transfer_syntax.name} with pydicom "
+                         f"{pydicom.__version__}, which has no encoder for it (pydicom 3 has)"
+                         ) from None
 
 
 def _finite_image(pixels) -> np.ndarray:
@@ -146,6 +168,36 @@ def _dx_dataset(photometric) -> Dataset:
     ds.BurnedInAnnotation = "NO"
     ds.LossyImageCompression = "00"
     return ds
+
+
+def _set_pixel_data(ds, stored, photometric, bits_stored) -> None:
+    """The Image Pixel module and native Pixel Data, as pydicom 3's set_pixel_data writes them
+    (which pydicom 2.4 lacks), for one frame of unsigned 16-bit grey values."""
+    ds.SamplesPerPixel = 1
+    ds.PhotometricInterpretation = photometric
+    ds.Rows, ds.Columns = stored.shape
+    ds.BitsAllocated = 16
+    ds.BitsStored = bits_stored
+    ds.HighBit = bits_stored - 1
+    ds.PixelRepresentation = 0
+    ds.PixelData = stored.astype("<u2").tobytes()
+    ds["PixelData"].VR = "OW"
+
+
+def _compress(ds, transfer_syntax) -> None:
+    if not _PYDICOM_3:  # keeps the SOP Instance UID, but also Pixel Data's native VR
+        ds.compress(transfer_syntax)
+        ds["PixelData"].VR = "OB"  # PS3.5 A.4: encapsulated Pixel Data is OB
+    elif transfer_syntax == RLELossless:
+        # With Bits Stored <= 8, pydicom 3.0 hands its RLE encoders only the low byte of each
+        # pixel, which pylibjpeg-rle refuses and pydicom's own encoder codes as two bytes per
+        # pixel: a frame no decoder can read. RLE codes the allocated bytes whatever Bits Stored
+        # is, so encode as if all 16 were stored.
+        bits_stored, ds.BitsStored = ds.BitsStored, 16
+        ds.compress(transfer_syntax, generate_instance_uid=False)
+        ds.BitsStored = bits_stored
+    else:
+        ds.compress(transfer_syntax, generate_instance_uid=False)
 
 
 def _set_optional(ds, spacing_mm, imager_spacing_mm, magnification, view_position, laterality,

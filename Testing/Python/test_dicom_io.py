@@ -1,8 +1,8 @@
 """Tests of radiographqc.dicom_io.read_radiograph (DICOM and PNG/JPEG ingest).
 
-The reader supports pydicom 2.4 (Slicer 5.10) and 3. Run this file under both: files made with
-write_dx need pydicom 3 (its encoders), so those tests skip under 2.4; the files that ship with
-pydicom test the 2.4 paths (decoder check, handlers, encoding of a file without meta) there."""
+The reader supports pydicom 2.4 (Slicer 5.10) and 3. Run this file under both: under 2.4 the
+files that need a JPEG 2000 encoder skip; the files that ship with pydicom test the 2.4 paths
+(decoder check, handlers, encoding of a file without meta) there."""
 import hashlib
 import io
 import os
@@ -20,6 +20,7 @@ from radiographqc import dicom_io
 from radiographqc.dicom_io import (
     body_part_from_header, laterality_from_header, read_radiograph, view_from_header,
 )
+from radiographqc.dicom_write import write_dx
 from radiographqc.errors import InputError
 from radiographqc.image import Spacing
 
@@ -27,15 +28,6 @@ TOP12 = 4095.0
 PYDICOM_3 = int(pydicom.__version__.split(".")[0]) >= 3
 # pydicom 2.4 names Process 14 SV1 (.70) `JPEGLossless`; pydicom 3 gives that name to .57.
 JPEG_LOSSLESS_P14 = uid.UID("1.2.840.10008.1.2.4.57")
-
-
-def write_dx(*args, **kwargs):
-    """radiographqc.dicom_write.write_dx, which needs pydicom 3: the test skips under pydicom 2."""
-    if not PYDICOM_3:
-        pytest.skip("write_dx needs pydicom 3")
-    from radiographqc.dicom_write import write_dx as write
-
-    return write(*args, **kwargs)
 
 
 def save(ds, path):
@@ -263,7 +255,13 @@ def _jpeg_lossless(syntax, predictor):
 def _compressed(syntax, **options):
     def make(plain, out):
         ds = pydicom.dcmread(plain)
-        ds.compress(syntax, generate_instance_uid=False, **options)
+        if PYDICOM_3:
+            ds.compress(syntax, generate_instance_uid=False, **options)
+        elif syntax == uid.RLELossless:  # pydicom 2.4 keeps the UID, and the native VR (OW)
+            ds.compress(syntax)
+            ds["PixelData"].VR = "OB"
+        else:
+            pytest.skip(f"pydicom 2.4 has no encoder for {syntax.name}")
         ds.save_as(out)
         return plain, out
     return make
@@ -414,9 +412,9 @@ def test_multi_frame_image_is_an_input_error(dx):
 
 
 def test_rgb_image_is_an_input_error(dx):
-    ds = pydicom.dcmread(dx)
-    ds.set_pixel_data(np.zeros((8, 8, 3), np.uint8), "RGB", 8, generate_instance_uid=False)
-    ds.save_as(dx)
+    rewrite(dx, Rows=8, Columns=8, SamplesPerPixel=3, PhotometricInterpretation="RGB",
+            PlanarConfiguration=0, BitsAllocated=8, BitsStored=8, HighBit=7,
+            PixelData=bytes(8 * 8 * 3))
     with pytest.raises(InputError, match="not a greyscale image.*RGB, Samples per Pixel 3"):
         read_radiograph(dx)
 
