@@ -29,7 +29,7 @@ from slicer.util import VTKObservationMixin
 
 from LumbarQCLib.logic import LumbarQCLogic
 from RadiographQCLib import mrml
-from RadiographQCLib.qcwidget import QCWidgetMixin
+from RadiographQCLib.qcwidget import QCWidgetMixin, shownErrors
 from RadiographQCLib.paths import optionalFile
 from RadiographQCLib.samples import registerSamples, samplesFolder, showRadiograph
 
@@ -141,7 +141,7 @@ class LumbarQCWidget(QCWidgetMixin, ScriptedLoadableModuleWidget, VTKObservation
         """The Segment Editor module on this case, overlaps allowed (LumbarQCLogic.configureSegmentEditor).
         Entering the module makes its widget take the scene's "SegmentEditor" parameter node and, when it
         has no segmentation yet, pick one itself (SegmentEditor.py, Slicer 5.10-5.12): the case is set after."""
-        with slicer.util.tryWithErrorDisplay(_("Cannot open the Segment Editor."), waitCursor=True):
+        with shownErrors(_("Cannot open the Segment Editor.")):
             slicer.util.selectModule("SegmentEditor")
             editor = slicer.util.getModuleWidget("SegmentEditor").editor
             self.logic.configureSegmentEditor(editor.mrmlSegmentEditorNode())

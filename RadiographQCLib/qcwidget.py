@@ -6,6 +6,8 @@ Qt-free and tested with slicer-core.
 from __future__ import annotations
 
 import getpass
+import logging
+from contextlib import contextmanager
 
 import qt
 import slicer
@@ -17,6 +19,24 @@ from .paths import profileChoice, requiredFolder
 from .samples import showRadiograph
 
 PROFILE_SETTLE_MS = 500   # act on the profile field once the user stops typing
+
+
+class Attempt:
+    succeeded = False
+
+
+@contextmanager
+def shownErrors(message):
+    """An action of a slot: its error is shown (with a wait cursor meanwhile) and logged, and the
+    panel goes on. Slicer's tryWithErrorDisplay shows the error and raises it again (util.py,
+    v5.10.0), which would end the slot before the panel says what happened."""
+    attempt = Attempt()
+    try:
+        with slicer.util.tryWithErrorDisplay(message, waitCursor=True):
+            yield attempt
+        attempt.succeeded = True
+    except Exception:   # noqa: BLE001 -- already shown to the user; a slot must not raise
+        logging.exception(message)
 
 
 class QCWidgetMixin:
@@ -137,7 +157,7 @@ class QCWidgetMixin:
         volume = self._parameterNode.inputVolume if self._parameterNode else None
         if volume is None or self.isCurrentCase(volume) or not self.logic.hasCase(volume):
             return
-        with slicer.util.tryWithErrorDisplay(_("Cannot resume the saved review."), waitCursor=True):
+        with shownErrors(_("Cannot resume the saved review.")):
             self.logic.restoreCase(volume)
             self.showResults()
 
@@ -149,7 +169,7 @@ class QCWidgetMixin:
         volume = self._parameterNode.inputVolume
         if not self.ensureDependencies() or not self.confirmReplacingReview(volume):
             return
-        with slicer.util.tryWithErrorDisplay(_("{module} failed.").format(module=self.moduleName), waitCursor=True):
+        with shownErrors(_("{module} failed.").format(module=self.moduleName)):
             self.runQC(volume)
             self.showResults()
 
@@ -166,13 +186,12 @@ class QCWidgetMixin:
             self.ui.statusLabel.text = _("Nothing was installed and nothing was run: Apply needs {packages}.").format(
                 packages=", ".join(missing))
             return False
-        installed = False
-        with slicer.util.tryWithErrorDisplay(_("Installing the RadiographQC requirements failed."), waitCursor=True):
+        with shownErrors(_("Installing the RadiographQC requirements failed.")) as install:
             self.logic.installDependencies()
-            installed = True
-        self.ui.statusLabel.text = (_("Installed: {packages}").format(packages=", ".join(missing)) if installed else
-                                    _("The requirements were not installed; see the error message."))
-        return installed
+        self.ui.statusLabel.text = (_("Installed: {packages}").format(packages=", ".join(missing))
+                                    if install.succeeded else
+                                    _("The requirements were not installed and nothing was run; see the error."))
+        return install.succeeded
 
     def confirmReplacingReview(self, volume) -> bool:
         """Apply runs the QC afresh: where a reviewer corrected this case, ask before replacing it."""
@@ -188,7 +207,7 @@ class QCWidgetMixin:
             windowTitle=_("Replace the review?"))
 
     def onLoad(self):
-        with slicer.util.tryWithErrorDisplay(_("Cannot load the radiograph."), waitCursor=True):
+        with shownErrors(_("Cannot load the radiograph.")):
             volume = self.logic.loadRadiograph(self.ui.dicomPathLineEdit.currentPath)
             showRadiograph(volume)
             self._parameterNode.inputVolume = volume
@@ -219,7 +238,7 @@ class QCWidgetMixin:
         path = str(choice.path) if choice.path else ""
         if path == (self.logic.profilePath or ""):
             return
-        with slicer.util.tryWithErrorDisplay(_("Cannot use this criteria profile."), waitCursor=True):
+        with shownErrors(_("Cannot use this criteria profile.")):
             self.logic.setProfile(path or None)
             self._parameterNode.profilePath = path
             self.ui.statusLabel.text = (_("Criteria profile: {path}").format(path=path) if path else
@@ -234,12 +253,12 @@ class QCWidgetMixin:
         return folder
 
     def onExportReport(self):
-        with slicer.util.tryWithErrorDisplay(_("Report export failed."), waitCursor=True):
+        with shownErrors(_("Report export failed.")):
             jsonPath, htmlPath = self.logic.exportReport(self.exportFolder())
             self.ui.statusLabel.text = _("Report written: {path}").format(path=htmlPath)
 
     def onExportTraining(self):
-        with slicer.util.tryWithErrorDisplay(_("Training data export failed."), waitCursor=True):
+        with shownErrors(_("Training data export failed.")):
             paths = self.logic.exportTrainingData(self.exportFolder() / "training",
                                                   userName=self.ui.userNameLineEdit.text)
             self.ui.statusLabel.text = _("Training data written: {path}").format(path=paths["labels"])
@@ -249,7 +268,7 @@ class QCWidgetMixin:
     def onBatchStart(self):
         if not self.ensureDependencies():
             return
-        with slicer.util.tryWithErrorDisplay(_("Cannot start the batch."), waitCursor=True):
+        with shownErrors(_("Cannot start the batch.")):
             inputs = requiredFolder(self.ui.batchInputLineEdit.currentPath, _("batch input"))
             output = requiredFolder(self.ui.batchOutputLineEdit.currentPath, _("batch output"))
             self.batchRunner = self.logic.createBatchRunner([inputs], output)

@@ -67,36 +67,35 @@ def a_scene(slicer_module, tmp_path):
     scene.Clear(1)
 
 
+def _stock_slicer(slicer, scene, tmp_path, monkeypatch):
+    from slicer_stock.harness import StockSlicer
+
+    harness = StockSlicer(slicer, scene, scene.test_keepalive[1], tmp_path / "slicer-temp", monkeypatch)
+    yield harness
+    errors = harness.take_slot_errors()
+    harness.close()
+    # PythonQt only prints an exception raised in a slot; here it fails the test.
+    assert errors == [], f"errors in Qt slots: {errors}"
+
+
+@pytest.fixture
+def stock_slicer(a_scene, slicer_module, monkeypatch, tmp_path):
+    """Stock Slicer's own Python code (ScriptedLoadableModule, parameterNodeWrapper, i18n of
+    v5.10.0, vendored in slicer_stock/) over slicer-core and the scene, with stand-ins only for what
+    needs Qt (slicer_stock/qtstandins.py, slicer_stock/harness.py): module files, their logic and
+    widgets run as in Slicer. The StockSlicer loads modules and widgets."""
+    yield from _stock_slicer(slicer_module, a_scene, tmp_path, monkeypatch)
+
+
 @pytest.fixture
 def slicer_gui_stand_ins(a_scene, slicer_module, monkeypatch, tmp_path):
-    """The Qt-only parts of Slicer that a module file imports, as inert stand-ins, so that the module
-    file itself imports here and its in-Slicer self-test (<Module>Test) runs against the real logic
-    and scene. Nothing of the widget runs: that needs Slicer."""
-    import sys
-    import unittest
-
-    class ScriptedLoadableModuleTest(unittest.TestCase):
-        def delayDisplay(self, message, msec=None):
-            pass
-
-    stand_ins = {
-        "qt": types.ModuleType("qt"),
-        "slicer.i18n": types.SimpleNamespace(tr=lambda text: text),
-        "slicer.parameterNodeWrapper": types.SimpleNamespace(parameterNodeWrapper=lambda cls: cls),
-        "slicer.ScriptedLoadableModule": types.SimpleNamespace(
-            ScriptedLoadableModuleTest=ScriptedLoadableModuleTest,
-            **{name: type(name, (), {}) for name in ("ScriptedLoadableModule", "ScriptedLoadableModuleWidget",
-                                                     "ScriptedLoadableModuleLogic")}),
-    }
-    for name, module in stand_ins.items():
-        monkeypatch.setitem(sys.modules, name, module)
-    monkeypatch.setattr(slicer_module.util, "tempDirectory", lambda *a, **k: str(tmp_path / "slicer-temp"))
-    (tmp_path / "slicer-temp").mkdir()
-    return a_scene
+    """The same as `stock_slicer`, for the module self-tests (run_self_test)."""
+    yield from _stock_slicer(slicer_module, a_scene, tmp_path, monkeypatch)
 
 
 def run_self_test(module_name):
-    """Import a module file (WristQC.py, LumbarQC.py) and run its <Module>Test as Slicer would."""
+    """Import a module file (WristQC.py, LumbarQC.py) and run its <Module>Test's workflow test
+    (with the stand-ins of `slicer_gui_stand_ins`)."""
     import importlib
     import sys
     import unittest

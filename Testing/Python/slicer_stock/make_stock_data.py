@@ -1,0 +1,133 @@
+"""Regenerates the data of this folder from a git mirror of Slicer (github.com/Slicer/Slicer):
+
+- names.json: per Slicer tag (TAGS), the names a module may use from `slicer`:
+  `util`: the top-level functions, classes and assignments of Base/Python/slicer/util.py;
+  `submodules`: Base/Python/slicer/*.py and packages, plus `modules`, `moduleNames` and `kits`
+  (made by __init__.py and the build);
+  `submoduleNames`: the top-level names of ScriptedLoadableModule, i18n and the
+  parameterNodeWrapper package (what `from slicer.X import Y` can import);
+  `attributes`: what Slicer's Python sets on `slicer` at run time (`slicer.app`, `mrmlScene`,
+  `dicomDatabase`, `selfTests`...: assignments in Base/Python and Modules/Scripted);
+  `classes`: C++ classes wrapped into `slicer` (vtk*, qMRML*, qSlicer* headers of Base/, Libs/,
+  Modules/Loadable, Modules/Core; a header that is not wrapped is listed too).
+  And `slicerCoreClasses`: the vtk* names of `dir(slicer)` of the slicer-core installed where this
+  runs (its version in `slicerCore`): the classes really wrapped, for the vtk names.
+- stock-requirements.txt: the Python packages stock Slicer STOCK_TAG bundles, at its pins
+  (SuperBuild/External_python-*.cmake).
+
+Run where the mirror exists, with slicer-core installed:
+    .venv/bin/python Testing/Python/slicer_stock/make_stock_data.py [--git-dir DIR]
+"""
+import argparse
+import ast
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+TAGS = ("v5.10.0", "v5.12.3")
+STOCK_TAG = "v5.10.0"
+DEFAULT_GIT_DIR = "/work/.mirror/Slicer+Slicer/repo"
+SLICER_PY = "Base/Python/slicer"
+NAMED_SUBMODULES = ("ScriptedLoadableModule.py", "i18n.py", "parameterNodeWrapper")
+CLASS_HEADER = re.compile(r"^(Base|Libs|Modules/Loadable|Modules/Core)/.*/((?:vtk|qMRML|qSlicer)\w+)\.h$")
+ASSIGNED = re.compile(r"\bslicer\.([A-Za-z_]\w*)\s*=(?!=)|setattr\(\s*slicer\s*,\s*[\"'](\w+)[\"']")
+PIN = re.compile(r"^\s*([A-Za-z0-9_.-]+)==([^\s\\]+)", re.M)
+
+
+class Mirror:
+    def __init__(self, git_dir):
+        self.git_dir = git_dir
+
+    def git(self, *args):
+        return subprocess.run(["git", "--git-dir", self.git_dir, *args], check=True, capture_output=True,
+                              text=True).stdout
+
+    def files(self, tag, folder=""):
+        return self.git("ls-tree", "-r", "--name-only", tag, *([folder] if folder else [])).splitlines()
+
+    def show(self, tag, path):
+        return self.git("show", f"{tag}:{path}")
+
+
+def top_level_names(source):
+    """Functions, classes and assigned names at the top level of a Python file."""
+    names = set()
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {t.id for t in targets if isinstance(t, ast.Name)}
+    return names
+
+
+def tag_names(mirror, tag):
+    py_files = mirror.files(tag, SLICER_PY + "/")
+    submodules = {"modules", "moduleNames", "kits"}
+    for path in py_files:
+        relative = path[len(SLICER_PY) + 1:]
+        if "/" not in relative and relative.endswith(".py") and relative != "__init__.py":
+            submodules.add(relative[:-3])
+        elif relative.endswith("/__init__.py") and relative.count("/") == 1:
+            submodules.add(relative.split("/")[0])
+    submodule_names = {}
+    for entry in NAMED_SUBMODULES:
+        sources = [p for p in py_files if p.startswith(f"{SLICER_PY}/{entry}")]
+        submodule_names[entry.removesuffix(".py")] = sorted(set().union(
+            *(top_level_names(mirror.show(tag, p)) for p in sources)))
+    attributes = set()
+    for path in mirror.files(tag, "Base/Python/") + mirror.files(tag, "Modules/Scripted/"):
+        if path.endswith(".py"):
+            for match in ASSIGNED.finditer(mirror.show(tag, path)):
+                attributes.add(match.group(1) or match.group(2))
+    classes = {m.group(2) for m in map(CLASS_HEADER.match, mirror.files(tag))
+               if m and "/Testing/" not in m.group(0)}
+    return {
+        "commit": mirror.git("rev-parse", f"{tag}^{{commit}}").strip(),
+        "util": sorted(top_level_names(mirror.show(tag, f"{SLICER_PY}/util.py"))),
+        "submodules": sorted(submodules),
+        "submoduleNames": submodule_names,
+        "attributes": sorted(attributes),
+        "classes": sorted(classes),
+    }
+
+
+def stock_requirements(mirror, tag):
+    pins = {}
+    for path in mirror.files(tag, "SuperBuild/"):
+        if re.search(r"/External_python-[\w-]+\.cmake$", path):
+            for name, version in PIN.findall(mirror.show(tag, path)):
+                pins.setdefault(name.lower(), f"{name}=={version}")
+    header = (f"# The Python packages stock 3D Slicer {tag} bundles, at its pins: SuperBuild/External_python-*.cmake\n"
+              "# of that tag. Generated by make_stock_data.py; Testing/stock_slicer.sh installs them.\n")
+    return header + "".join(f"{pin}\n" for _, pin in sorted(pins.items()))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--git-dir", default=DEFAULT_GIT_DIR)
+    args = parser.parse_args()
+    mirror = Mirror(args.git_dir)
+
+    import importlib.metadata
+
+    # slicer-core's `slicer` extends itself with every "slicer" folder on sys.path and imports what
+    # it finds: this script's folder (put first on sys.path) holds the vendored Slicer code.
+    sys.path = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+    import slicer
+
+    data = {
+        "generatedBy": "Testing/Python/slicer_stock/make_stock_data.py",
+        "slicerCore": importlib.metadata.version("slicer-core"),
+        "slicerCoreClasses": sorted(n for n in dir(slicer) if n.startswith("vtk")),
+        "tags": {tag: tag_names(mirror, tag) for tag in TAGS},
+    }
+    (HERE / "names.json").write_text(json.dumps(data, indent=1) + "\n", "utf-8")
+    (HERE / "stock-requirements.txt").write_text(stock_requirements(mirror, STOCK_TAG), "utf-8")
+
+
+if __name__ == "__main__":
+    main()
