@@ -29,6 +29,7 @@ from radiographqc.errors import InputError
 from radiographqc.label_io import LABELS_SUFFIX, write_label_files
 from radiographqc.lumbar import LEVELS, evaluate_lumbar, load_lumbar_profile
 from radiographqc.lumbar.pipeline import LumbarPipeline, Segmenter
+from radiographqc.lumbar.rules import LumbarImage
 from radiographqc.report.html_report import write_html
 from radiographqc.report.json_report import write_json
 from radiographqc.report.overlay import draw_lumbar
@@ -133,6 +134,7 @@ class LumbarQCLogic(DependencyMixin):
         masks, maskSource, models = pipeline.masks_for(Path(radiograph.path), radiograph)
         self._removeCaseNodes(volumeNode)
         self.volumeNode, self.radiograph, self.view, self.viewSource = volumeNode, radiograph, masks.view, viewSource
+        self.rulesImage = LumbarImage(radiograph.pixels)   # the image side of every rules run of the case
         self.segmentationNode = self.createSegmentation(labels.segmentsFromMasks(masks))
         for key, value in (("viewSource", viewSource), ("maskSource", maskSource), ("models", json.dumps(models))):
             self.segmentationNode.SetAttribute(mrml.ATTR + key, value)
@@ -157,6 +159,7 @@ class LumbarQCLogic(DependencyMixin):
             raise ValueError(f"{volumeNode.GetName()} has no LumbarQC review to restore (run process first)")
         segmentationNode = volumeNode.GetNodeReference(ROLE_SEGMENTATION)
         self.volumeNode, self.radiograph = volumeNode, mrml.radiographFromVolume(volumeNode)
+        self.rulesImage = LumbarImage(self.radiograph.pixels)
         self.segmentationNode = segmentationNode
         self.view = segmentationNode.GetAttribute(mrml.ATTR + "view")
         self.viewSource = segmentationNode.GetAttribute(mrml.ATTR + "viewSource") or ""
@@ -167,7 +170,7 @@ class LumbarQCLogic(DependencyMixin):
 
     def _clearCase(self):
         self.volumeNode = self.segmentationNode = self.tableNode = None
-        self.radiograph = self.result = self.view = None
+        self.radiograph = self.rulesImage = self.result = self.view = None
         self.viewSource = ""
         self._observations = []
         self._original = {}
@@ -282,7 +285,7 @@ class LumbarQCLogic(DependencyMixin):
         self._rulesPending = False
         segments = self.currentSegments()
         masks = rules.lumbarMasks(self.view, self.radiograph.pixels.shape, segments)
-        self.result = evaluate_lumbar(masks, self.radiograph.pixels, self.profile, self.radiograph.spacing)
+        self.result = evaluate_lumbar(masks, self.rulesImage, self.profile, self.radiograph.spacing)
         report = self.result.to_dict()
         mrml.writeTable(self.tableNode, TABLE_COLUMNS, resultRows(report))
         self._nameVertebrae(report.get("vertebrae", []), segments)

@@ -56,10 +56,25 @@ class Identification:
         return {"source": self.source, "explanation": self.explanation}
 
 
+def bounding_box(mask) -> tuple[int, int, int, int]:
+    """(x_min, y_min, x_max, y_max) of a non-empty mask, inclusive."""
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    return int(cols[0]), int(rows[0]), int(cols[-1]), int(rows[-1])
+
+
+def window(bbox, origin=(0, 0)) -> tuple[slice, slice]:
+    """(row slice, column slice) of an inclusive (x_min, y_min, x_max, y_max) box, in an image
+    whose top-left pixel is the pixel `origin` (x, y)."""
+    x0, y0, x1, y1 = bbox
+    return slice(y0 - origin[1], y1 + 1 - origin[1]), slice(x0 - origin[0], x1 + 1 - origin[0])
+
+
 def vertebra_from_mask(label, mask) -> Vertebra:
-    rows, cols = np.nonzero(mask)
-    return Vertebra(label, (float(cols.mean()), float(rows.mean())), int(rows.size),
-                    (int(cols.min()), int(rows.min()), int(cols.max()), int(rows.max())), mask)
+    # the pixels found in the bounding box: the same, in the same order, as in the whole image
+    x0, y0, _, _ = bbox = bounding_box(mask)
+    rows, cols = np.nonzero(mask[window(bbox)])
+    rows, cols = rows + y0, cols + x0
+    return Vertebra(label, (float(cols.mean()), float(rows.mean())), int(rows.size), bbox, mask)
 
 
 def body_regions(masks, params):
@@ -86,7 +101,7 @@ def _visible(regions, params):
     """The regions (label, mask) with at least `min_area_of_median` times the median area."""
     if not regions:
         return []
-    areas = np.array([mask.sum() for _, mask in regions])
+    areas = np.array([np.count_nonzero(mask) for _, mask in regions])
     return [r for r, area in zip(regions, areas)
             if area >= params["min_area_of_median"] * np.median(areas)]
 
@@ -242,7 +257,8 @@ def _levels(bodies, given, masks, anchors):
         return "given", given
     for name in ("sacrum", "pelvis"):
         mask = masks.structure(name)
-        if mask is not None and mask.sum() >= anchors[name] * mask.size and mask.sum() > 0:
+        area = 0 if mask is None else np.count_nonzero(mask)
+        if area and area >= anchors[name] * mask.size:
             return name, _counted(n, n - 1, "L5")
     l3 = masks.structure("L3")
     if l3 is not None and l3.any():
