@@ -155,6 +155,7 @@ class LumbarQCTest(ScriptedLoadableModuleTest):
 
     def setUp(self):
         slicer.mrmlScene.Clear()
+        LumbarQCLogic(slicer.mrmlScene).installDependencies()   # a fresh Slicer has not got them yet
 
     def runTest(self):
         self.setUp()

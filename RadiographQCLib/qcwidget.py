@@ -71,9 +71,9 @@ class QCWidgetMixin:
         self.profileTimer.setSingleShot(True)
         self.profileTimer.setInterval(PROFILE_SETTLE_MS)
         self.profileTimer.timeout.connect(self.onProfileSettled)
-        # currentPathChanged fires on each validated keystroke, validInputChanged also when the field is cleared
-        self.ui.profilePathLineEdit.currentPathChanged.connect(lambda path: self.profileTimer.start())
-        self.ui.profilePathLineEdit.validInputChanged.connect(lambda valid: self.profileTimer.start())
+        # Not currentPathChanged: CTK emits it only for text its name-filter validator accepts, so
+        # never when the field is cleared. The field's combo box reports every edit.
+        self.ui.profilePathLineEdit.comboBox().editTextChanged.connect(lambda text: self.profileTimer.start())
         self.ui.exportReportButton.clicked.connect(self.onExportReport)
         self.ui.exportTrainingButton.clicked.connect(self.onExportTraining)
         self.ui.batchStartButton.clicked.connect(self.onBatchStart)
@@ -167,11 +167,12 @@ class QCWidgetMixin:
 
     def onApply(self):
         volume = self._parameterNode.inputVolume
-        if not self.ensureDependencies() or not self.confirmReplacingReview(volume):
+        if not self.ensureDependencies():
             return
         with shownErrors(_("{module} failed.").format(module=self.moduleName)):
-            self.runQC(volume)
-            self.showResults()
+            if self.confirmReplacingReview(volume):
+                self.runQC(volume)
+                self.showResults()
 
     def ensureDependencies(self) -> bool:
         """On first use, install the Python packages the QC needs into Slicer's Python, after asking."""

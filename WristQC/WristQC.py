@@ -133,6 +133,7 @@ class WristQCTest(ScriptedLoadableModuleTest):
 
     def setUp(self):
         slicer.mrmlScene.Clear()
+        WristQCLogic(slicer.mrmlScene).installDependencies()   # a fresh Slicer has not got them yet
 
     def runTest(self):
         self.setUp()

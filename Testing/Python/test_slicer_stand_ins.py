@@ -62,3 +62,21 @@ def test_a_single_shot_timer_stops_when_it_fires():
     timer.start()
     timer.timeout.emit()
     assert not timer.isActive() and fired == [False]
+
+
+def test_the_path_field_stand_in_signals_as_ctk_does(stock_slicer):
+    """ctkPathLineEdit::updateHasValidInput (CTK dd4caeae): currentPathChanged only for text the
+    name-filter validator accepts, validInputChanged when that flips; the combo box sees every edit."""
+    import ctk
+
+    field = ctk.ctkPathLineEdit()
+    field.nameFilters = ["Profiles (*.json)"]
+    seen = []
+    field.currentPathChanged.connect(lambda path: seen.append(("path", path)))
+    field.validInputChanged.connect(lambda valid: seen.append(("valid", valid)))
+    field.comboBox().editTextChanged.connect(lambda text: seen.append(("edit", text)))
+    for text in ("/p.json", "/p.jso", "/p.js", ""):
+        field.currentPath = text
+    assert seen == [("edit", "/p.json"), ("path", "/p.json"), ("valid", True),
+                    ("edit", "/p.jso"), ("path", "/p.jso"),          # CTK's optional last letter
+                    ("edit", "/p.js"), ("valid", False), ("edit", "")]

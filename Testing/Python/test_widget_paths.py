@@ -1,26 +1,14 @@
 """What the module widgets do with a path field's text, and the .ui name filters as CTK turns them
 into the field's validator."""
-import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
 from RadiographQCLib.paths import optionalFile, profileChoice, requiredFolder
+from slicer_stock.qtstandins import ctk_validator
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def ctk_validator(name_filters):
-    """ctkPathLineEdit's validator pattern, as CTK dd4caeae (the commit Slicer 5.10 pins) builds it in
-    Libs/Core/ctkUtils.cpp: nameFilterToExtensions, then extensionToRegExp `.*\\.<word>?$` per
-    extension, joined by |; `.+` when there is none. QRegularExpressionValidator needs a whole match."""
-    extensions = []
-    for name_filter in name_filters:
-        inside = re.search(r"\(([^)]*)\)", name_filter)
-        extensions += (inside.group(1) if inside else name_filter).split()
-    parts = [r".*\." + m.group(1) + "?$" for e in extensions if (m := re.search(r"\*\.(\w+)", e))]
-    return re.compile("(" + "|".join(parts) + ")" if parts else ".+")
 
 
 def name_filters(module, field):

@@ -127,9 +127,13 @@ def test_clearing_the_profile_field_returns_to_the_default_profile(stock_slicer,
     widget.ui.profilePathLineEdit.currentPath = str(strict)
     widget.profileTimer.timeout.emit()
     assert widget.logic.profilePath == str(strict)
-    widget.ui.profilePathLineEdit.currentPath = ""
-    assert widget.profileTimer.isActive()            # clearing the field is a change too
-    widget.profileTimer.timeout.emit()
+    text = str(strict)
+    while text:                                      # backspace by backspace, as a person clears it
+        text = text[:-1]
+        widget.ui.profilePathLineEdit.currentPath = text
+        if widget.profileTimer.isActive():           # slowly: the timer fires between the keys
+            widget.profileTimer.stop()
+            widget.profileTimer.timeout.emit()
     assert widget.logic.profilePath is None and widget._parameterNode.profilePath == ""
     assert widget.logic.profile["name"] != "strict"
 

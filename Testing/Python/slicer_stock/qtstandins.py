@@ -17,6 +17,7 @@ Each class says which real thing it replaces; the behaviour copied is the one re
 """
 import inspect
 import logging
+import re
 import types
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -294,7 +295,7 @@ class QSlider(QSpinBox):
 
 
 class QComboBox(QWidget):
-    signals = ("currentIndexChanged", "currentTextChanged")
+    signals = ("currentIndexChanged", "currentTextChanged", "editTextChanged")
     currentIndex = _Notifying("currentIndexChanged", -1)
 
 
@@ -408,14 +409,55 @@ class ctkCollapsibleButton(QAbstractButton):
     collapsed = _Notifying("contentsCollapsed", False)
 
 
+def ctk_validator(name_filters):
+    """The validator ctkPathLineEdit builds from its name filters (CTK dd4caeae, the commit Slicer
+    5.10 pins, Libs/Core/ctkUtils.cpp): nameFilterToExtensions, then extensionToRegExp
+    `.*\\.<word>?$` per extension, joined by |; `.+` without any. QRegularExpressionValidator
+    accepts a whole match only."""
+    extensions = []
+    for name_filter in name_filters:
+        inside = re.search(r"\(([^)]*)\)", name_filter)
+        extensions += (inside.group(1) if inside else name_filter).split()
+    parts = [r".*\." + m.group(1) + "?$" for e in extensions if (m := re.search(r"\*\.(\w+)", e))]
+    return re.compile("(" + "|".join(parts) + ")" if parts else ".+")
+
+
 class ctkPathLineEdit(QWidget):
-    """ctkPathLineEdit: `currentPath` emits currentPathChanged(QString) when it changes."""
+    """ctkPathLineEdit (Libs/Widgets/ctkPathLineEdit.cpp at dd4caeae): the text lives in an editable
+    combo box whose editTextChanged fires on every change; updateHasValidInput then emits
+    currentPathChanged only for text the name-filter validator accepts, and validInputChanged only
+    when acceptability flips (so clearing the field emits no currentPathChanged)."""
 
     signals = ("currentPathChanged", "validInputChanged")
-    currentPath = _Notifying("currentPathChanged", "")
     filters = ""
     nameFilters = ()
     Files, Dirs, Readable, Writable = 0x02, 0x01, 0x40, 0x80
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._comboBox = QComboBox(self)
+        self._text = ""
+        self._valid = False
+
+    def comboBox(self):
+        return self._comboBox
+
+    @property
+    def currentPath(self):
+        return self._text
+
+    @currentPath.setter
+    def currentPath(self, text):
+        if text == self._text:
+            return
+        self._text = text
+        self._comboBox.editTextChanged.emit(text)
+        valid = ctk_validator(self.nameFilters).fullmatch(text) is not None
+        if valid:
+            self.currentPathChanged.emit(text)
+        if valid != self._valid:
+            self._valid = valid
+            self.validInputChanged.emit(valid)
 
 
 class ctkDirectoryButton(QWidget):
