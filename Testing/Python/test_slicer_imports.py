@@ -126,3 +126,12 @@ def test_the_package_imports_nothing_at_run_time_beyond_the_requirements_and_sli
     unknown = sorted({f"{f.relative_to(ROOT)} imports {top}" for f in files
                       for top in all_imports(f) if top not in allowed})
     assert unknown == []
+
+
+def test_the_pure_core_never_imports_slicer_vtk_qt_or_the_slicer_side_library():
+    """radiographqc is shared by the command line, the modules and the web app: the Slicer side
+    (RadiographQCLib, the module Libs) may import it, never the other way round."""
+    slicer_side = {"slicer", "vtk", "qt", "ctk", "SampleData", "RadiographQCLib", "WristQCLib", "LumbarQCLib"}
+    found = sorted({f"{f.relative_to(ROOT)} imports {top}" for f in (ROOT / "radiographqc").rglob("*.py")
+                    for top in all_imports(f) if top in slicer_side})
+    assert found == []
