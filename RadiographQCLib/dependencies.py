@@ -9,7 +9,6 @@ imported inside the functions that use them, after this check.
 from __future__ import annotations
 
 import importlib.metadata
-import importlib.util
 import tempfile
 from pathlib import Path
 
@@ -20,7 +19,6 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 REQUIREMENTS_FILE = Path(__file__).with_name("requirements.txt")
-INSTALL_HINT = "press Apply to install the RadiographQC requirements"
 
 
 class DependencyError(RuntimeError):
@@ -99,21 +97,10 @@ class DependencyMixin:
         if still:
             raise DependencyError(f"still missing after installing: {', '.join(still)} "
                                   "(pip's output is in the Python console)")
+        from radiographqc.dicom_io import refresh_decoders
+
+        refresh_decoders()  # Slicer imported pydicom before the pylibjpeg decoders were installed
         return missing
-
-    def missingModuleMessage(self, *modules: str) -> str | None:
-        """One line naming the first of `modules` (import names) that cannot be imported, for an
-        action that needs them; None when all can be."""
-        for module in modules:
-            if importlib.util.find_spec(module) is None:
-                return f"{module} is not installed: {INSTALL_HINT}"
-        return None
-
-    def requireModules(self, *modules: str) -> None:
-        """Raise DependencyError with missingModuleMessage's line if one of `modules` is missing."""
-        message = self.missingModuleMessage(*modules)
-        if message:
-            raise DependencyError(message)
 
     def _installer(self):
         if self.pipInstall is not None:

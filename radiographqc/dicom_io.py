@@ -10,6 +10,7 @@ behind Slicer's back): the few names that moved between them are looked up in bo
 """
 from __future__ import annotations
 
+import importlib
 import math
 import numbers
 import re
@@ -22,7 +23,7 @@ from pydicom.errors import InvalidDicomError
 from pydicom.multival import MultiValue
 from pydicom.uid import (
     JPEG2000TransferSyntaxes, JPEGLSTransferSyntaxes, JPEGTransferSyntaxes, UID,
-    ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian,
+    AllTransferSyntaxes, ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian,
 )
 
 from .errors import InputError
@@ -69,6 +70,8 @@ _DECODER_PACKAGES = (
     (JPEGLSTransferSyntaxes, "pylibjpeg and pylibjpeg-libjpeg (or pyjpegls)"),
     (JPEG2000TransferSyntaxes, "pylibjpeg and pylibjpeg-openjpeg"),
 )
+# The plugin as pydicom 3 registers it (pydicom/pixels/decoders/base.py).
+_PYLIBJPEG_PLUGIN = ("pydicom.pixels.decoders.pylibjpeg", "_decode_frame")
 
 
 def read_radiograph(path, spacing_mm: float | tuple[float, float] | None = None, *,
@@ -171,6 +174,45 @@ def _original_encoding(ds) -> tuple[bool, bool]:
     if hasattr(ds, "original_encoding"):
         return ds.original_encoding
     return ds.is_implicit_VR, ds.is_little_endian
+
+
+# --- decoders installed after pydicom was imported -------------------------------------------
+
+def refresh_decoders() -> None:
+    """Make the running pydicom see the pylibjpeg decoders installed since it was imported.
+
+    pydicom settles which decoders exist when it is imported (2.4: the pylibjpeg handler's
+    HAVE_* flags; 3: each decoder's plugins), and Slicer imports it at start-up, before the
+    module can install pylibjpeg. Safe to call when nothing changed or pylibjpeg is still absent.
+    """
+    importlib.invalidate_caches()  # so imports look again at the folders pip installed into
+    # config.pixel_data_handlers holds this module object, which reloading updates in place.
+    # pydicom 2.4 decodes with it; pydicom 3 keeps it for its deprecated handler path.
+    importlib.reload(pydicom_config.pylibjpeg_handler)
+    if get_decoder is None:  # pydicom 2.4: nothing else holds on to what was missing
+        return
+    importlib.reload(importlib.import_module(_PYLIBJPEG_PLUGIN[0]))  # its _DECODERS
+    for syntax in AllTransferSyntaxes:
+        try:
+            decoder = get_decoder(syntax)
+        except NotImplementedError:
+            continue
+        if "pylibjpeg" in decoder._available or "pylibjpeg" in decoder._unavailable:
+            _add_pylibjpeg_again(decoder)
+
+
+def _add_pylibjpeg_again(decoder) -> None:
+    """Register the pylibjpeg plugin of a pydicom 3 decoder again: add_plugin caches whether it
+    is available. pydicom tries plugins in the order added: pylibjpeg after gdcm and before all
+    others (Pillow's JPEG decoding differs from libjpeg's by a grey level), but add_plugin
+    appends, so the plugins that follow it are moved behind it again."""
+    decoder.remove_plugin("pylibjpeg")
+    later = {label: decoder._available.pop(label)
+             for label in list(decoder._available) if label != "gdcm"}
+    try:
+        decoder.add_plugin("pylibjpeg", _PYLIBJPEG_PLUGIN)
+    finally:
+        decoder._available.update(later)
 
 
 # --- checks before decoding ------------------------------------------------------------------

@@ -15,6 +15,7 @@ from RadiographQCLib import dependencies
 from RadiographQCLib.dependencies import (
     DependencyError, DependencyMixin, installedPins, isSatisfied, readRequirements,
 )
+from radiographqc import dicom_io
 from radiographqc.errors import ModelError
 from radiographqc.models import load_model
 
@@ -51,6 +52,15 @@ def environment(monkeypatch):
 
     monkeypatch.setattr(dependencies.importlib.metadata, "version", version)
     return installed
+
+
+@pytest.fixture(autouse=True)
+def refreshes(monkeypatch):
+    """The calls of refresh_decoders, which installDependencies makes: recorded, so that this
+    session's pydicom is not reloaded (Testing/Python/test_decoders_installed_later.py tests it)."""
+    calls = []
+    monkeypatch.setattr(dicom_io, "refresh_decoders", lambda: calls.append("refresh"))
+    return calls
 
 
 def requirements_file(tmp_path, *lines):
@@ -144,6 +154,14 @@ def test_install_passes_exactly_the_missing_requirements_and_holds_the_installed
     assert f"pytest=={importlib.metadata.distribution('pytest').version}" in constraints
 
 
+def test_pydicom_decoders_are_refreshed_after_the_install(tmp_path, environment, refreshes):
+    logic = Logic(requirements_file(tmp_path, "PyYAML>=6.0.1,<7"))
+    logic.pipInstall = lambda args: refreshes.append("install") or environment.update(
+        pyyaml="6.0.3")
+    logic.installDependencies()
+    assert refreshes == ["install", "refresh"]
+
+
 def test_install_calls_no_installer_when_nothing_is_missing(tmp_path, environment):
     logic = Logic(requirements_file(tmp_path, "tqdm>=4.66.0,<5"))
     logic.pipInstall = lambda args: pytest.fail("installer called")
@@ -173,18 +191,6 @@ def test_the_constraints_hold_every_installed_distribution_but_the_excluded_ones
     pins = installedPins(exclude=["PyTest"])
     assert f"numpy=={importlib.metadata.version('numpy')}" in pins
     assert not [p for p in pins if canonicalize_name(p.split("==")[0]) == "pytest"]
-
-
-# --- the one-line check for an action -----------------------------------------------------------
-
-def test_an_action_needing_a_missing_module_gets_one_line_naming_it():
-    logic = Logic(dependencies.REQUIREMENTS_FILE)
-    assert logic.missingModuleMessage("numpy", "radiographqc_no_such_module") == (
-        "radiographqc_no_such_module is not installed: press Apply to install the RadiographQC "
-        "requirements")
-    assert logic.missingModuleMessage("numpy", "scipy") is None
-    with pytest.raises(DependencyError, match="^radiographqc_no_such_module is not installed"):
-        logic.requireModules("radiographqc_no_such_module")
 
 
 # --- defect 3: a missing onnxruntime ------------------------------------------------------------
