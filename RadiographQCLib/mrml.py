@@ -1,7 +1,7 @@
 """MRML plumbing shared by the WristQC and LumbarQC logics: radiograph volumes, the pixel <-> RAS
 mapping, markups, segments and result tables. No Qt, no global scene: every function takes its nodes
 or scene. Imports VTK (and Slicer for segmentations): only the Slicer modules and their tests import
-this module, the rest of the package never does.
+this module, the pure `radiographqc` package never does.
 
 A radiograph is a single-slice volume with IJK-to-RAS diag(-col_mm, -row_mm, 1) (DICOM's LPS with x
 and y flipped into RAS, as Slicer's DICOM reader builds it), so pixel (x, y) = (column, row) of the

@@ -281,9 +281,9 @@ class QCWidgetMixin:
         self.updateButtons()
 
     def onBatchStep(self):
-        """One file. A bad file is a row of the summary (the runner goes on); anything else that
-        escapes, such as a full disk while writing a report, ends the batch with its message here,
-        not in Qt's slot machinery."""
+        """One file. A bad file, or one whose report cannot be written, is a row of the summary (the
+        runner goes on); anything else that escapes, such as a full disk while writing the summary,
+        ends the batch with its message here, not in Qt's slot machinery."""
         try:
             step = self.batchRunner.step()
         except Exception as error:   # noqa: BLE001 -- a timer slot must not raise; the error is shown

@@ -28,21 +28,6 @@ FIELD_W_MM = 273.0           # this case's field is 341 mm high: 2,500 x 2,000 p
 BRUSH_RADIUS_MM = 5.0       # a 10 mm brush
 
 
-class Coalescing:
-    """The widget's single-shot timer, fired by hand: the last request runs once."""
-
-    def __init__(self):
-        self.callback = None
-
-    def __call__(self, callback):
-        self.callback = callback
-
-    def flush(self):
-        callback, self.callback = self.callback, None
-        if callback is not None:
-            callback()
-
-
 def write_case(folder: Path) -> Path:
     """The simulated AP case, its DICOM and label files."""
     import numpy as np
@@ -106,6 +91,7 @@ def main():
                     str(HERE / "LumbarQC" / "Testing" / "Python")]
     import slicer
     from conftest_slicer import build_scene
+    from lumbarqc_testdata import CoalescingScheduler   # the widget's single-shot timer, fired by hand
 
     import LumbarQCLib.logic as logic_module
 
@@ -116,7 +102,7 @@ def main():
         image = write_case(Path(tmp))
         scene, *_ = build_scene(slicer, Path(tmp) / "cache")
         slicer.mrmlScene = scene
-        scheduler = Coalescing() if args.debounce else None
+        scheduler = CoalescingScheduler() if args.debounce else None
         extra = {"schedule": scheduler} if scheduler else {}
         logic = logic_module.LumbarQCLogic(scene, userName="bench", **extra)
         volume = logic.loadRadiograph(image)

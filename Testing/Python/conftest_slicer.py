@@ -67,10 +67,16 @@ def a_scene(slicer_module, tmp_path):
     scene.Clear(1)
 
 
-def _stock_slicer(slicer, scene, tmp_path, monkeypatch):
+@pytest.fixture
+def stock_slicer(a_scene, slicer_module, monkeypatch, tmp_path):
+    """Stock Slicer's own Python code (ScriptedLoadableModule, parameterNodeWrapper, i18n of
+    v5.10.0, vendored in slicer_stock/) over slicer-core and the scene, with stand-ins only for what
+    needs Qt (slicer_stock/qtstandins.py, slicer_stock/harness.py): module files, their logic and
+    widgets run as in Slicer. The StockSlicer loads modules and widgets."""
     from slicer_stock.harness import StockSlicer
 
-    harness = StockSlicer(slicer, scene, scene.test_keepalive[1], tmp_path / "slicer-temp", monkeypatch)
+    harness = StockSlicer(slicer_module, a_scene, a_scene.test_keepalive[1], tmp_path / "slicer-temp",
+                          monkeypatch)
     yield harness
     errors = harness.take_slot_errors()
     harness.close()
@@ -79,18 +85,9 @@ def _stock_slicer(slicer, scene, tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def stock_slicer(a_scene, slicer_module, monkeypatch, tmp_path):
-    """Stock Slicer's own Python code (ScriptedLoadableModule, parameterNodeWrapper, i18n of
-    v5.10.0, vendored in slicer_stock/) over slicer-core and the scene, with stand-ins only for what
-    needs Qt (slicer_stock/qtstandins.py, slicer_stock/harness.py): module files, their logic and
-    widgets run as in Slicer. The StockSlicer loads modules and widgets."""
-    yield from _stock_slicer(slicer_module, a_scene, tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def slicer_gui_stand_ins(a_scene, slicer_module, monkeypatch, tmp_path):
+def slicer_gui_stand_ins(stock_slicer):
     """The same as `stock_slicer`, for the module self-tests (run_self_test)."""
-    yield from _stock_slicer(slicer_module, a_scene, tmp_path, monkeypatch)
+    return stock_slicer
 
 
 def run_self_test(module_name):

@@ -20,15 +20,10 @@ from radiographqc.errors import ModelError
 from radiographqc.models import load_model
 
 ROOT = Path(__file__).resolve().parents[2]
-# Distributions a stock Slicer 5.10 bundles (SuperBuild/External_python-*.cmake at v5.10.0); 5.12
-# bundles these too, newer.
-SLICER_BUNDLE = {
-    "numpy", "scipy", "pillow", "pydicom", "six", "retrying", "dicomweb-client", "packaging",
-    "pyparsing", "requests", "certifi", "idna", "charset-normalizer", "urllib3", "chardet",
-    "couchdb", "gitdb", "smmap", "gitpython", "cryptography", "pyjwt", "wrapt", "deprecated",
-    "pycparser", "cffi", "pynacl", "python-dateutil", "typing-extensions", "pygithub", "pip",
-    "setuptools", "wheel",
-}
+# Distributions a stock Slicer 5.10 bundles (SuperBuild/External_python-*.cmake at v5.10.0, as
+# make_stock_data.py read them into slicer_stock/stock-requirements.txt); 5.12 bundles these too, newer.
+STOCK_REQUIREMENTS = ROOT / "Testing" / "Python" / "slicer_stock" / "stock-requirements.txt"
+SLICER_BUNDLE = {canonicalize_name(Requirement(line).name) for line in readRequirements(STOCK_REQUIREMENTS)}
 RANGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*>=\d+(\.\d+)*,<\d+(\.\d+)*$")
 
 

@@ -155,16 +155,21 @@ def test_monochrome1_is_mirrored_about_the_rescaled_stored_bit_range(tmp_path):
     assert radiograph.window == (mirror - 3000, 500)
 
 
+def doubling_modality_lut() -> Dataset:
+    """A Modality LUT Sequence item for 12-bit stored values that doubles every stored value."""
+    lut = Dataset()
+    lut.LUTDescriptor = [4096, 0, 16]
+    lut.ModalityLUTType = "US"
+    lut.LUTData = np.arange(0, 8192, 2, dtype="<u2").tobytes()
+    lut["LUTData"].VR = "OW"
+    return lut
+
+
 def test_modality_lut_sequence_is_applied_and_mirrored_for_monochrome1(tmp_path):
     path = write_dx(tmp_path / "m1.dcm", smooth_image(), photometric="MONOCHROME1")
     ds = pydicom.dcmread(path)
     del ds.RescaleSlope, ds.RescaleIntercept, ds.RescaleType
-    lut = Dataset()
-    lut.LUTDescriptor = [4096, 0, 16]
-    lut.ModalityLUTType = "US"
-    lut.LUTData = np.arange(0, 8192, 2, dtype="<u2").tobytes()  # doubles every stored value
-    lut["LUTData"].VR = "OW"
-    ds.ModalityLUTSequence = [lut]
+    ds.ModalityLUTSequence = [doubling_modality_lut()]
     ds.save_as(path)
     stored = pydicom.dcmread(path).pixel_array.astype(np.float64)
     np.testing.assert_array_equal(read_radiograph(path).pixels, (0 + 2 * TOP12) - 2 * stored)
@@ -354,12 +359,7 @@ def _as_implicit(ds):
 def test_a_modality_lut_sequence_of_a_bundled_file_is_applied(tmp_path):
     ds = pydicom.dcmread(bundled("MR_small.dcm"))
     ds.PixelRepresentation = 0  # MR_small holds 127..2145: the same values as unsigned
-    lut = Dataset()
-    lut.LUTDescriptor = [4096, 0, 16]
-    lut.ModalityLUTType = "US"
-    lut.LUTData = np.arange(0, 8192, 2, dtype="<u2").tobytes()  # doubles every stored value
-    lut["LUTData"].VR = "OW"
-    ds.ModalityLUTSequence = [lut]
+    ds.ModalityLUTSequence = [doubling_modality_lut()]
     path = tmp_path / "lut.dcm"
     save(ds, path)
     stored = pydicom.dcmread(bundled("MR_small.dcm")).pixel_array.astype(np.float32)

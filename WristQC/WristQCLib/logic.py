@@ -26,7 +26,7 @@ from radiographqc.report.json_report import write_json
 from radiographqc.report.overlay import draw_wrist
 from radiographqc.wrist.keypoints import POINT_NAMES, Keypoint, Keypoints, write_keypoints
 from radiographqc.wrist.pipeline import (ArtefactDetector, FoundKeypoints, ImageAnalysis, KeypointDetector,
-                                         WristPipeline, analyse_image, artefact_report, find_keypoints,
+                                         WristPipeline, analyse_image, find_keypoints,
                                          keypoints_report, score_wrist, wrist_report)
 
 ROLE_POINTS = mrml.ATTR + "keypoints"
@@ -95,8 +95,8 @@ class WristQCLogic(DependencyMixin):
         self.profilePath = None
         self.profile = None
         self.lowConfidenceThreshold = None
-        self.setProfile(profilePath)
         self._clearCase()
+        self.setProfile(profilePath)
 
     # ------------------------------------------------------------------ profile
 
@@ -105,7 +105,7 @@ class WristQCLogic(DependencyMixin):
         self.profile = load_profile("wrist", path)
         self.profilePath = None if path is None else str(path)
         self.lowConfidenceThreshold = float(self.profile["keypoints"]["low_confidence"])
-        if getattr(self, "volumeNode", None) is not None:
+        if self.volumeNode is not None:
             self.analysis = self.analysis.for_profile(self.profile)
             self.updateHighlights()
             self.computeScore()
@@ -155,10 +155,6 @@ class WristQCLogic(DependencyMixin):
         heatmap = mrml.addOverlayVolume(self.scene, volumeNode, analysis.artefact.heatmap,
                                         self.scene.GenerateUniqueName(f"{volumeNode.GetName()} foreign body"))
         volumeNode.SetAndObserveNodeReferenceID(ROLE_HEATMAP, heatmap.GetID())
-
-    def artefactReport(self) -> dict:
-        """The classifier's answer, "present" decided with the current profile's threshold."""
-        return artefact_report(self.analysis.artefact, self.profile["artefact"]["probability_threshold"])
 
     def heatmapNode(self):
         return None if self.volumeNode is None else self.volumeNode.GetNodeReference(ROLE_HEATMAP)
@@ -313,13 +309,13 @@ class WristQCLogic(DependencyMixin):
     def report(self) -> dict:
         """The QC report of the current state, as the command line writes it, plus the review record."""
         detected = self.volumeNode.GetAttribute(mrml.ATTR + "keypointSource")
-        found = FoundKeypoints(self.currentKeypoints(),
-                               f"reviewed ({detected})" if self.hasReviewerChanges() else detected,
+        corrections = self.corrections()
+        found = FoundKeypoints(self.currentKeypoints(), f"reviewed ({detected})" if corrections else detected,
                                self.volumeNode.GetAttribute(mrml.ATTR + "viewSource"),
                                json.loads(self.volumeNode.GetAttribute(mrml.ATTR + "keypointModels")))
         report = wrist_report(self.result, self.radiograph, self.analysis, found, self.profile)
         report["software"]["module"] = "WristQC"
-        report["review"] = {"by": self.userName, "corrections": self.corrections()}
+        report["review"] = {"by": self.userName, "corrections": corrections}
         return report
 
     # ------------------------------------------------------------------ review: observation, undo

@@ -6,7 +6,8 @@ import pytest
 MODULE_DIR = Path(__file__).resolve().parents[2]
 REPO = MODULE_DIR.parent
 
-from conftest_slicer import a_scene, slicer_gui_stand_ins, slicer_module  # noqa: E402,F401  (shared fixtures)
+from conftest_slicer import (  # noqa: E402,F401  (shared fixtures)
+    a_scene, slicer_gui_stand_ins, slicer_module, stock_slicer)
 
 from lumbarqc_testdata import copy_case  # noqa: E402
 

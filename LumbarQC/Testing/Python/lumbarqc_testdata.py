@@ -1,4 +1,5 @@
-"""Test data for the LumbarQC logic tests: the repository lumbar samples, copied per test."""
+"""Test data for the LumbarQC logic tests: the repository lumbar samples, copied per test; a Segment
+Editor brush stroke and the widget's coalescing timer run by hand (also used by benchmarks/bench_lumbar_edit.py)."""
 import shutil
 from pathlib import Path
 
@@ -7,6 +8,23 @@ import pytest
 REPO = Path(__file__).resolve().parents[3]
 SAMPLES = REPO / "Resources" / "Samples" / "lumbar"
 LABEL_FILES = (".labels.png", ".labels.json", ".vertebrae.png", ".truth.json")
+
+
+class CoalescingScheduler:
+    """What the widget's single-shot timer does, run by hand: keeps the last request until flush()."""
+
+    def __init__(self):
+        self.callback = None
+        self.requests = 0
+
+    def __call__(self, callback):
+        self.callback = callback
+        self.requests += 1
+
+    def flush(self):
+        callback, self.callback = self.callback, None
+        if callback is not None:
+            callback()
 
 
 def copy_case(stem, folder) -> Path:

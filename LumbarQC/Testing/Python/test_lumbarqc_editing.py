@@ -3,24 +3,7 @@ the rules run once per edit, and only the edited segments are read again."""
 import numpy as np
 import pytest
 
-from lumbarqc_testdata import brush_stroke
-
-
-class CoalescingScheduler:
-    """What the widget's single-shot timer does, run by hand: keeps the last request until flush()."""
-
-    def __init__(self):
-        self.callback = None
-        self.requests = 0
-
-    def __call__(self, callback):
-        self.callback = callback
-        self.requests += 1
-
-    def flush(self):
-        callback, self.callback = self.callback, None
-        if callback is not None:
-            callback()
+from lumbarqc_testdata import CoalescingScheduler, brush_stroke
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ import pytest
 
 MODULE_DIR = Path(__file__).resolve().parents[2]
 
-from conftest_slicer import a_scene, slicer_gui_stand_ins, slicer_module  # noqa: E402,F401  (shared fixtures)
+from conftest_slicer import (  # noqa: E402,F401  (shared fixtures)
+    a_scene, slicer_gui_stand_ins, slicer_module, stock_slicer)
 from test_wrist_pipeline import StandInArtefactDetector  # noqa: E402  (a classifier with a defined answer)
 from wristqc_testdata import write_wrist_dicom  # noqa: E402
 

@@ -397,11 +397,11 @@ def test_the_foreign_body_heatmap_lies_over_the_radiograph_and_scores_the_artefa
     assert pixels.shape == mrml.pixelsFromVolume(volume).shape and 0 <= pixels.min() <= pixels.max() <= 1
     assert heatmap.GetSpacing() == volume.GetSpacing() and heatmap.GetOrigin() == volume.GetOrigin()
     item = {it.id: it for it in result.items}["ARTEFACT"]
-    probability = wrist_logic.artefactReport()["probability"]
+    probability = wrist_logic.report()["artefact"]["probability"]
     assert item.assessable and item.value == probability
     assert item.passed == (probability < wrist_logic.profile["artefact"]["probability_threshold"])
     assert table_rows(wrist_logic)["ARTEFACT"]["score"] == ("0" if probability >= 0.5 else "10")
-    peak = wrist_logic.artefactReport()["peak_xy"]
+    peak = wrist_logic.report()["artefact"]["peak_xy"]
     assert pixels[int(peak[1]), int(peak[0])] == pytest.approx(pixels.max())
     wrist_logic.process(volume)                      # processing again replaces the heatmap
     assert len([n for n in wrist_logic.scene.GetNodesByClass("vtkMRMLScalarVolumeNode")
