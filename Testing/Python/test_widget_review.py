@@ -27,6 +27,8 @@ def widgets_cleaned_up(stock_slicer):
 def wrist_widget(stock_slicer):
     stock_slicer.load_module(ROOT / "WristQC" / "WristQC.py")
     widget = stock_slicer.create_widget("WristQC")
+    # Apply would otherwise try a real install (the install itself is tested in test_slicer_stock.py)
+    assert widget.logic.missingDependencies() == [], "install the project's requirements: pip install -e .[test]"
     stock_slicer.enter(widget)
     widget.ui.dicomPathLineEdit.currentPath = str(WRIST_SAMPLE)
     widget.ui.loadButton.click()
