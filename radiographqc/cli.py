@@ -45,10 +45,41 @@ def build_parser() -> argparse.ArgumentParser:
     _add_qc_arguments(lumbar, "--masks", "label table <stem>.labels.json (with its PNGs), or a folder holding "
                       "them; default: beside each image")
     lumbar.set_defaults(run=_run_lumbar)
+    _add_web_parser(sub)
     add_simulate_parser(sub)
     add_train_parser(sub)
     add_evaluate_parser(sub)
     return parser
+
+
+def _add_web_parser(sub):
+    web = sub.add_parser("web", help="review app in the browser: see, correct, rescore, export, teach",
+                         description="Starts the review app (trame-slicer: Slicer's MRML core behind a web "
+                         "page); each browser tab gets its own case. Needs the 'web' extra.")
+    web.add_argument("inputs", nargs="*", metavar="IMAGE_OR_FOLDER",
+                     help="DICOM files or folders (searched recursively); default: the bundled samples")
+    web.add_argument("--host", default="127.0.0.1", metavar="ADDR",
+                     help="address to listen on (default: %(default)s, this machine only); any other address "
+                     "requires an access token")
+    web.add_argument("--port", type=int, default=8080, metavar="N", help="port (default: %(default)s; 0: any free)")
+    web.add_argument("--token", metavar="TEXT", help="access token (generated and printed when --host is not "
+                     "a loopback address and none is given)")
+    web.add_argument("--export", default="radiographqc-review", metavar="DIR",
+                     help="the only folder the app writes: reports and training data (default: %(default)s)")
+    web.add_argument("--profile", action="append", default=[], metavar="FILE",
+                     help="a department criteria profile the reviewer can switch to (repeatable)")
+    web.set_defaults(run=_run_web)
+
+
+def _run_web(args) -> int:
+    # The one place the core reaches into the web app, and only when asked to: the app needs
+    # trame-slicer and the Slicer-side logics, which the command line's QC does not.
+    try:
+        from RadiographQCWeb.serve import serve
+    except ImportError as exc:
+        print(f"error: the web app needs the 'web' extra (pip install -e \".[web]\"): {exc}", file=sys.stderr)
+        return 2
+    return serve(args)
 
 
 def _run_wrist(args) -> int:
