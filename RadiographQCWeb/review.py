@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from RadiographQCLib import mrml
 
 from .cases import REPORTS, TRAINING, Case, find_cases, inside, refresh_status
@@ -45,6 +47,10 @@ class ReviewSession:
     @property
     def logic(self):
         return None if self.current is None else self.logics[self.current.module]
+
+    @property
+    def module(self) -> str | None:
+        return None if self.current is None else self.current.module
 
     def open(self, case_id: str, module: str | None = None) -> Case:
         """Show a case: scored on first opening (the command line's stages, through the Logic),
@@ -142,22 +148,23 @@ class ReviewSession:
                  "current": None if self.current is None else self.current.id}
         if self.current is None:
             return model
-        logic = self.logic
-        rows = [r for r in mrml.readTable(logic.tableNode) if r["id"] not in ("total", "grade", "verdict")]
-        header = [r for r in rows if r["id"].startswith(HEADER_PREFIX)]
-        model.update(module=self.current.module, view=self._view(), file=self.current.path.name,
-                     status=self.current.status, rows=[r for r in rows if r not in header], header_rows=header,
-                     header_summary=f"{sum(int(r['score']) for r in header)}/{sum(int(r['max']) for r in header)} "
-                                    f"points, {len(header)} items" if header else "")
-        if self.current.module == "wrist":
-            model.update(wrist_model(logic))
-        else:
-            model.update(lumbar_model(logic))
+        model.update(case_model(self.current.module, self.logic), file=self.current.path.name,
+                     status=self.current.status)
         return model
 
-    def _view(self) -> str:
-        logic = self.logic
-        return logic.result.view if self.current.module == "wrist" else (logic.view or "")
+
+def case_model(module: str, logic) -> dict:
+    """What the page shows of the case a Logic holds, read from its nodes: the view, the rows of the
+    results table the Slicer module shows (the DICOM header items apart), and the module's own
+    model (wrist_model, lumbar_model). Every tab that shows a case on a Logic reads it so."""
+    rows = [r for r in mrml.readTable(logic.tableNode) if r["id"] not in ("total", "grade", "verdict")]
+    header = [r for r in rows if r["id"].startswith(HEADER_PREFIX)]
+    model = {"module": module, "view": logic.result.view if module == "wrist" else (logic.view or ""),
+             "rows": [r for r in rows if r not in header], "header_rows": header,
+             "header_summary": f"{sum(int(r['score']) for r in header)}/{sum(int(r['max']) for r in header)} "
+                               f"points, {len(header)} items" if header else ""}
+    model.update(wrist_model(logic) if module == "wrist" else lumbar_model(logic))
+    return model
 
 
 def summary(module: str, result) -> str:
@@ -192,11 +199,13 @@ def lumbar_model(logic) -> dict:
     """Verdict and the segments (name, colour) of the case."""
     segmentation = logic.segmentationNode.GetSegmentation()
     segments = []
-    for sid in logic.segmentIds():
+    for sid, mask in logic.currentMasks().items():
         segment = segmentation.GetSegment(sid)
         r, g, b = segment.GetColor()
+        rows, cols = np.nonzero(mask)
         segments.append({"id": sid, "name": segment.GetName(),
-                         "color": f"rgb({int(r * 255)}, {int(g * 255)}, {int(b * 255)})"})
+                         "color": f"rgb({int(r * 255)}, {int(g * 255)}, {int(b * 255)})",
+                         "centre": [float(cols.mean()), float(rows.mean())] if rows.size else None})
     result = logic.result
     return {"verdict": "qualified" if result.qualified else "unqualified", "segments": segments,
             "changes": len(logic.changes())}

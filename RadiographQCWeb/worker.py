@@ -8,7 +8,10 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
+import threading
+import time
 from pathlib import Path
 
 # Rendering is offscreen (no display on a server): EGL, else VTK falls back to X and warns.
@@ -54,13 +57,28 @@ def build(server, inputs, export_dir, profile_files):
     from .app import ReviewPage
     from .editing import LumbarBrush
     from .review import ReviewSession
+    from .teaching import QuizPanel, QuizSession, TeachingPanel, TeachingSession
 
     server.enable_module(trame_slicer_module)
     slicer_app = SlicerApp()
     logics = {"wrist": WristQCLogic(slicer_app.scene), "lumbar": LumbarQCLogic(slicer_app.scene)}
     session = ReviewSession(slicer_app.scene, logics, inputs, export_dir)
     brush = LumbarBrush(slicer_app, logics["lumbar"])
-    return ReviewPage(server, slicer_app, session, profile_choices(profile_files), brush=brush)
+    panels = (TeachingPanel(TeachingSession(slicer_app.scene)), QuizPanel(QuizSession(slicer_app.scene)))
+    return ReviewPage(server, slicer_app, session, profile_choices(profile_files), brush=brush, panels=panels)
+
+
+def end_with_parent(interval_s: float = 2.0):
+    """A worker runs in a session of its own (the launcher ends it by pid): if the launcher itself is
+    killed without stopping it, the worker notices its new parent and ends too."""
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(interval_s)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, daemon=True, name="end-with-parent").start()
 
 
 def main(argv=None) -> int:
@@ -68,6 +86,7 @@ def main(argv=None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     from trame.app import get_server
 
+    end_with_parent()
     server = get_server(client_type="vue3")
     build(server, args.inputs, Path(args.export), args.profile)
     server.start(host="127.0.0.1", port=args.port, open_browser=False, show_connection_info=False,

@@ -47,7 +47,8 @@ class WristQC(ScriptedLoadableModule):
             "Load a DICOM with <b>Load radiograph</b> (correct DX/CR pixel spacing, MONOCHROME1 shown "
             "bone-bright), then <b>Apply</b>. Drag a keypoint to correct it: lines, angles, table, total and "
             "grade update at once. Place a missing point from the Markups module. <b>Undo</b> reverts the "
-            "last correction. Points flagged in orange had a low detector confidence.<br>"
+            "last correction, <b>Redo</b> makes an undone one again. Points flagged in orange had a low "
+            "detector confidence.<br>"
             "<b>Export report</b> writes the same JSON/HTML as the command line; <b>Export training data</b> "
             "writes the image, the corrected keypoints and who/when/what changed for `radiographqc train`.<br>"
             "On first Apply the module offers to install the Python packages it needs.<br>"
@@ -84,6 +85,7 @@ class WristQCWidget(QCWidgetMixin, ScriptedLoadableModuleWidget, VTKObservationM
         ScriptedLoadableModuleWidget.setup(self)
         self.setupQC()
         self.ui.undoButton.clicked.connect(self.onUndo)
+        self.ui.redoButton.clicked.connect(self.onRedo)
         self.initializeParameterNode()
 
     def runQC(self, volume):
@@ -124,8 +126,13 @@ class WristQCWidget(QCWidgetMixin, ScriptedLoadableModuleWidget, VTKObservationM
         self.logic.undo()
         self.updateButtons()
 
+    def onRedo(self):
+        self.logic.redo()
+        self.updateButtons()
+
     def updateCaseButtons(self, hasCase):
         self.ui.undoButton.enabled = hasCase and self.logic.canUndo()
+        self.ui.redoButton.enabled = hasCase and self.logic.canRedo()
 
 
 class WristQCTest(ScriptedLoadableModuleTest):

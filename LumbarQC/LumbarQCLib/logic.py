@@ -27,7 +27,7 @@ from radiographqc.batch import BatchRunner, expand_inputs
 from radiographqc.dicom_io import read_radiograph
 from radiographqc.errors import InputError
 from radiographqc.label_io import LABELS_SUFFIX, write_label_files
-from radiographqc.lumbar import LEVELS, evaluate_lumbar, load_lumbar_profile
+from radiographqc.lumbar import LEVELS, VIEWS, LumbarMasks, evaluate_lumbar, load_lumbar_profile
 from radiographqc.lumbar.pipeline import LumbarPipeline, Segmenter
 from radiographqc.lumbar.rules import LumbarImage
 from radiographqc.report.html_report import write_html
@@ -115,23 +115,31 @@ class LumbarQCLogic(DependencyMixin):
 
     # ------------------------------------------------------------------ running
 
-    def process(self, volumeNode, labelPath=None, view=None):
+    def process(self, volumeNode, labelPath=None, view=None, masks: LumbarMasks | None = None):
         """Segment the radiograph (see loadCase) and run the rules. Returns the LumbarResult."""
-        self.loadCase(volumeNode, labelPath, view)
+        self.loadCase(volumeNode, labelPath, view, masks)
         self._observe()
         return self.computeRules()
 
-    def loadCase(self, volumeNode, labelPath=None, view=None):
-        """The segmentation of a radiograph, found as the command line finds it: the label table given
-        (<stem>.labels.json, or a folder holding it), else the one beside the image, else the bundled
-        segmentation model; `view` overrides the header's. Creates an empty results table."""
+    def loadCase(self, volumeNode, labelPath=None, view=None, masks: LumbarMasks | None = None):
+        """The segmentation of a radiograph: the `masks` given (e.g. the simulator's exact masks of a
+        teaching image, which has no label file; maskSource "given"), else found as the command line
+        finds it: the label table given (<stem>.labels.json, or a folder holding it), else the one
+        beside the image, else the bundled segmentation model. `view` overrides the header's, and the
+        header's view the masks' (as it does a label file's). Masks of another image size or of a
+        view that is not lumbar are an InputError, raised before the scene changes. Creates an empty
+        results table."""
         self.cleanup()
         radiograph = mrml.radiographFromVolume(volumeNode)
-        viewSource = "user" if view else "DICOM header" if radiograph.view else "label file"
+        given = "given masks" if masks is not None else "label file"
+        viewSource = "user" if view else "DICOM header" if radiograph.view else given
         if view:
             radiograph = dataclasses.replace(radiograph, view=rules.normaliseView(view) or view)
-        pipeline = LumbarPipeline(self.profile, masks=labelPath, segmenter=self.segmenter)
-        masks, maskSource, models = pipeline.masks_for(Path(radiograph.path), radiograph)
+        if masks is not None:
+            masks, maskSource, models = self._givenMasks(masks, radiograph), "given", []
+        else:
+            pipeline = LumbarPipeline(self.profile, masks=labelPath, segmenter=self.segmenter)
+            masks, maskSource, models = pipeline.masks_for(Path(radiograph.path), radiograph)
         self._removeCaseNodes(volumeNode)
         self.volumeNode, self.radiograph, self.view, self.viewSource = volumeNode, radiograph, masks.view, viewSource
         self.rulesImage = LumbarImage(radiograph.pixels)   # the image side of every rules run of the case
@@ -142,6 +150,19 @@ class LumbarQCLogic(DependencyMixin):
             "vtkMRMLTableNode", self.scene.GenerateUniqueName(f"{volumeNode.GetName()} LumbarQC"))
         volumeNode.SetAndObserveNodeReferenceID(ROLE_TABLE, self.tableNode.GetID())
         return self.segmentationNode
+
+    @staticmethod
+    def _givenMasks(masks: LumbarMasks, radiograph) -> LumbarMasks:
+        """Masks given in memory, checked as a label file is: the radiograph's size, a lumbar view
+        (the radiograph's, when it has one)."""
+        if tuple(masks.shape) != (radiograph.rows, radiograph.cols):
+            raise InputError(radiograph.path, f"the given masks are {masks.shape[1]}x{masks.shape[0]} px, the "
+                                              f"radiograph {radiograph.cols}x{radiograph.rows} px")
+        if radiograph.view is not None and radiograph.view not in VIEWS:
+            raise InputError(radiograph.path, f"wrong view for lumbar QC: {radiograph.view}")
+        if radiograph.view is not None and radiograph.view != masks.view:
+            masks = dataclasses.replace(masks, view=radiograph.view)
+        return masks
 
     @staticmethod
     def hasCase(volumeNode) -> bool:

@@ -112,9 +112,10 @@ class ReviewTab:
     def screen_of(self, xy) -> tuple[float, float]:
         """Page coordinates of image pixel (x, y), from the view map the app publishes."""
         mapping = json.loads(self.by("view-map").get_attribute("data-map"))
-        box = self.by("view").bounding_box()
-        return (box["x"] + mapping["origin"][0] + xy[0] * mapping["scale"][0],
-                box["y"] + mapping["origin"][1] + xy[1] * mapping["scale"][1])
+        box = self.by("view").locator("img").first.bounding_box()   # the remote view's picture
+        kx, ky = box["width"] / mapping["size"][0], box["height"] / mapping["size"][1]
+        return (box["x"] + kx * (mapping["origin"][0] + xy[0] * mapping["scale"][0]),
+                box["y"] + ky * (mapping["origin"][1] + xy[1] * mapping["scale"][1]))
 
     def scale(self) -> float:
         return json.loads(self.by("view-map").get_attribute("data-map"))["scale"][0]
@@ -130,6 +131,23 @@ class ReviewTab:
             mouse.move(sx + dx_px * i / steps, sy + dy_px * i / steps)
             self.page.wait_for_timeout(pause_ms)
         mouse.up()
+        self.settle()
+
+    def settle(self, quiet_ms: int = 450, timeout_ms: int = 20000):
+        """Wait until the server has caught up with the mouse: the results panel unchanged for a while
+        (moves queue up while a busy server renders; the last one arrives after the button is up)."""
+        snapshot = "() => [...document.querySelectorAll('[data-testid^=\"point-\"], [data-testid^=\"item-\"]')]" \
+                   ".map(e => e.innerText + (e.dataset.x || '') + (e.dataset.y || '')).join('|')"
+        deadline = self.page.evaluate("() => performance.now()") + timeout_ms
+        last, since = None, None
+        while self.page.evaluate("() => performance.now()") < deadline:
+            now, current = self.page.evaluate("() => performance.now()"), self.page.evaluate(snapshot)
+            if current != last:
+                last, since = current, now
+            elif now - since >= quiet_ms:
+                return
+            self.page.wait_for_timeout(75)
+        raise TimeoutError("the page did not settle after the mouse action")
 
     def wait_for_text_change(self, testid: str, old: str, timeout_ms: int = 20000) -> str:
         self.page.wait_for_function(

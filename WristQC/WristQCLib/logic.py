@@ -83,8 +83,8 @@ class WristQCLogic(DependencyMixin):
 
     The case lives in the scene: the volume references its keypoint list, measurement nodes, marker ROI,
     heatmap and results table (node references) and keeps what the stages found as attributes; the
-    keypoint list keeps the original points and the undo history. So `restoreCase` picks a saved
-    review up again.
+    keypoint list keeps the original points and the undo and redo history. So `restoreCase` picks a
+    saved review up again.
     """
 
     def __init__(self, scene, profilePath=None, userName=None):
@@ -122,15 +122,20 @@ class WristQCLogic(DependencyMixin):
 
     # ------------------------------------------------------------------ running
 
-    def process(self, volumeNode, keypoints: Keypoints | None = None):
+    def process(self, volumeNode, keypoints: Keypoints | None = None, analysis: ImageAnalysis | None = None):
         """Score a radiograph volume with the stages of the command line: the image analysed once
         (view, marker, foreign body), the keypoints given, else from the file beside the image, else
         from the bundled model of the view. A model that is missing or broken (ModelError) or an image
         with neither a view nor keypoints (InputError) raises before the scene changes. Returns the
-        WristResult."""
+        WristResult.
+
+        `analysis` given (stage 1 known otherwise, e.g. a teaching image's marker and foreign body
+        from the simulator's truth) is used as the image analysis would be: no image search, no
+        foreign-body model; without a heatmap, the case has no heatmap volume."""
         self.cleanup()
         radiograph = mrml.radiographFromVolume(volumeNode)
-        analysis = analyse_image(radiograph, self.profile, self.artefacts)
+        if analysis is None:
+            analysis = analyse_image(radiograph, self.profile, self.artefacts)
         found = find_keypoints(radiograph, analysis, self.detector, given=keypoints)
         self._removeCaseNodes(volumeNode)
         self._storeFindings(volumeNode, analysis, found)
@@ -146,12 +151,14 @@ class WristQCLogic(DependencyMixin):
 
     def _storeFindings(self, volumeNode, analysis: ImageAnalysis, found: FoundKeypoints):
         """What the stages found, as volume attributes saved with the scene (a restored case is
-        rescored from them), and the foreign-body heatmap as a volume on the radiograph's grid (shown
-        semi-transparent by the widget)."""
+        rescored from them), and the foreign-body heatmap, when the analysis has one, as a volume on
+        the radiograph's grid (shown semi-transparent by the widget)."""
         volumeNode.SetAttribute(mrml.ATTR + "analysis", json.dumps(analysis.to_dict()))
         volumeNode.SetAttribute(mrml.ATTR + "keypointSource", found.source)
         volumeNode.SetAttribute(mrml.ATTR + "viewSource", found.view_source)
         volumeNode.SetAttribute(mrml.ATTR + "keypointModels", json.dumps(found.models))
+        if analysis.artefact.heatmap is None:
+            return
         heatmap = mrml.addOverlayVolume(self.scene, volumeNode, analysis.artefact.heatmap,
                                         self.scene.GenerateUniqueName(f"{volumeNode.GetName()} foreign body"))
         volumeNode.SetAndObserveNodeReferenceID(ROLE_HEATMAP, heatmap.GetID())
@@ -165,7 +172,7 @@ class WristQCLogic(DependencyMixin):
 
     def restoreCase(self, volumeNode):
         """Continue the review of a volume processed before (e.g. after loading a saved scene): points,
-        corrections, score and undo history as they were saved."""
+        corrections, score and undo/redo history as they were saved."""
         self.cleanup()
         if not self.hasCase(volumeNode):
             raise ValueError(f"{volumeNode.GetName()} has no WristQC review to restore (run process first)")
@@ -178,8 +185,8 @@ class WristQCLogic(DependencyMixin):
             node = volumeNode.GetNthNodeReference(ROLE_MEASURE, index)
             self.measurementNodes.setdefault(node.GetAttribute(mrml.ATTR + "task"), []).append(node)
         self._original = json.loads(self.pointsNode.GetAttribute(mrml.ATTR + "original"))
-        self._undoStack = [_pixelsFromJson(pixels)
-                           for pixels in json.loads(self.pointsNode.GetAttribute(mrml.ATTR + "undo") or "[]")]
+        self._undoStack = self._loadHistory("undo")
+        self._redoStack = self._loadHistory("redo")
         self._committed = self.pointPixels()
         self._observe()
         return self.computeScore()
@@ -190,6 +197,7 @@ class WristQCLogic(DependencyMixin):
         self.measurementNodes = {}
         self._observations = []
         self._undoStack = []
+        self._redoStack = []
         self._committed = {}
         self._original = {}
         self._interacting = False
@@ -198,6 +206,7 @@ class WristQCLogic(DependencyMixin):
     def _startCase(self, volumeNode, radiograph, analysis: ImageAnalysis):
         self.volumeNode, self.radiograph, self.analysis = volumeNode, radiograph, analysis
         self._undoStack = []
+        self._redoStack = []
 
     def _removeCaseNodes(self, volumeNode):
         """Processing a volume again replaces its earlier review nodes."""
@@ -318,7 +327,7 @@ class WristQCLogic(DependencyMixin):
         report["review"] = {"by": self.userName, "corrections": corrections}
         return report
 
-    # ------------------------------------------------------------------ review: observation, undo
+    # ------------------------------------------------------------------ review: observation, undo, redo
 
     def _observe(self):
         """One observer per event on the keypoint list (MRML custom events carry no name)."""
@@ -358,11 +367,13 @@ class WristQCLogic(DependencyMixin):
 
     def commitCorrection(self) -> bool:
         """Record the current positions as one correction (undoable) when they differ from the last
-        recorded ones; the heavier bookkeeping runs here, at the end of a drag, not on every move."""
+        recorded ones; the heavier bookkeeping runs here, at the end of a drag, not on every move. A new
+        correction ends what could be redone."""
         current = self.pointPixels()
         if _samePoints(current, self._committed):
             return False
         self._undoStack.append(self._committed)
+        self._redoStack = []
         self._storeUndo()
         self._committed = current
         self.updateHighlights()
@@ -372,21 +383,41 @@ class WristQCLogic(DependencyMixin):
     def canUndo(self) -> bool:
         return bool(self._undoStack)
 
+    def canRedo(self) -> bool:
+        return bool(self._redoStack)
+
     def undo(self) -> bool:
-        """Put the keypoints back where they were before the last correction and rescore."""
+        """Put the keypoints back where they were before the last correction and rescore; the
+        correction can be redone until a new one is made."""
         if not self._undoStack:
             return False
-        previous = self._undoStack.pop()
-        self._storeUndo()
-        self._applyPixels(previous)
-        self._committed = previous
-        self.updateHighlights()
-        self.computeScore()
+        self._redoStack.append(self._committed)
+        self._moveTo(self._undoStack.pop())
         return True
 
+    def redo(self) -> bool:
+        """Make the last undone correction again and rescore."""
+        if not self._redoStack:
+            return False
+        self._undoStack.append(self._committed)
+        self._moveTo(self._redoStack.pop())
+        return True
+
+    def _moveTo(self, pixels: dict):
+        """Undo/redo: the points to a recorded state (no new correction), the history saved, rescored."""
+        self._storeUndo()
+        self._applyPixels(pixels)
+        self._committed = pixels
+        self.updateHighlights()
+        self.computeScore()
+
     def _storeUndo(self):
-        """The undo history as an attribute of the keypoint list, so a saved scene keeps it."""
-        self.pointsNode.SetAttribute(mrml.ATTR + "undo", json.dumps([_pixelsToJson(p) for p in self._undoStack]))
+        """The undo and redo history as attributes of the keypoint list, so a saved scene keeps them."""
+        for key, stack in (("undo", self._undoStack), ("redo", self._redoStack)):
+            self.pointsNode.SetAttribute(mrml.ATTR + key, json.dumps([_pixelsToJson(p) for p in stack]))
+
+    def _loadHistory(self, key: str) -> list[dict]:
+        return [_pixelsFromJson(pixels) for pixels in json.loads(self.pointsNode.GetAttribute(mrml.ATTR + key) or "[]")]
 
     def _applyPixels(self, pixels: dict):
         self._applying = True

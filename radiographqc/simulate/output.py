@@ -47,14 +47,13 @@ def _header(case, index: int, seed: int, rng) -> dict:
     }
 
 
-def write_case(case, out_dir, stem: str, index: int, seed: int, rng, *,
-               incomplete_rate: float = 0.2, monochrome1_rate: float = 0.3,
-               transfer_syntax=ExplicitVRLittleEndian, with_masks: bool = True) -> dict:
-    """Write all files of one case; returns the truth dict as written.
-
-    `transfer_syntax`: any of dicom_write.WRITABLE_TRANSFER_SYNTAXES (e.g. RLE Lossless).
-    `with_masks`: False leaves out the label PNGs (the truth JSON still has marker boxes)."""
-    out_dir = Path(out_dir)
+def dicom_attributes(case, index: int, seed: int, rng, *, incomplete_rate: float = 0.2,
+                     monochrome1_rate: float = 0.3) -> tuple[dict, list[str]]:
+    """What `write_dx` is given for a case besides its pixels (header, spacing, photometric, view,
+    side, body part, window), and the header items left out. Spacing is the detector pitch as
+    Imager Pixel Spacing with the magnification factor, half the time also Pixel Spacing = pitch /
+    magnification: a reader gets the object-plane spacing either way. Draws from `rng` in one fixed
+    order, so a teaching image (`radiographqc.teaching`) gets the attributes a file would have."""
     truth = case.truth
     header = _header(case, index, seed, rng)
     mag = truth["magnification"]
@@ -72,10 +71,27 @@ def write_case(case, out_dir, stem: str, index: int, seed: int, rng, *,
             else:
                 header[key] = None
     photometric = "MONOCHROME1" if rng.random() < monochrome1_rate else "MONOCHROME2"
-    write_dx(out_dir / f"{stem}.dcm", case.image, **spacing, photometric=photometric,
-             view_position=_view_position(truth), laterality=truth.get("laterality"),
-             body_part=BODY_PART[truth["body"]], header=header, window=(2048.0, 3800.0),
-             transfer_syntax=transfer_syntax)
+    attributes = {**spacing, "photometric": photometric, "view_position": _view_position(truth),
+                  "laterality": truth.get("laterality"), "body_part": BODY_PART[truth["body"]],
+                  "header": header, "window": (2048.0, 3800.0)}
+    return attributes, dropped
+
+
+def write_case(case, out_dir, stem: str, index: int, seed: int, rng, *,
+               incomplete_rate: float = 0.2, monochrome1_rate: float = 0.3,
+               transfer_syntax=ExplicitVRLittleEndian, with_masks: bool = True) -> dict:
+    """Write all files of one case; returns the truth dict as written.
+
+    `transfer_syntax`: any of dicom_write.WRITABLE_TRANSFER_SYNTAXES (e.g. RLE Lossless).
+    `with_masks`: False leaves out the label PNGs (the truth JSON still has marker boxes)."""
+    out_dir = Path(out_dir)
+    truth = case.truth
+    mag = truth["magnification"]
+    pitch = case.projection.pixel_mm
+    attributes, dropped = dicom_attributes(case, index, seed, rng, incomplete_rate=incomplete_rate,
+                                           monochrome1_rate=monochrome1_rate)
+    photometric = attributes["photometric"]
+    write_dx(out_dir / f"{stem}.dcm", case.image, **attributes, transfer_syntax=transfer_syntax)
     truth = {**truth, "image": f"{stem}.dcm", "rows": case.projection.rows,
              "cols": case.projection.cols, "imager_spacing_mm": pitch,
              "object_spacing_mm": pitch / mag, "photometric": photometric,
