@@ -323,7 +323,7 @@ class ReviewPage:
                 html.Span("{{ reviewer ? 'Reviewer: ' + reviewer : '' }}", classes="mr-4", **testid("reviewer"))
             with ui.content:
                 with html.Div(classes="d-flex flex-row", style="height: calc(100vh - 64px);"):
-                    with html.Div(style="width: 380px; overflow-y: auto;", classes="pa-2 text-body-2"):
+                    with html.Div(style="width: 320px; overflow-y: auto;", classes="pa-2 text-body-2"):
                         with html.Div(v_show="tab === 'review'"):
                             self._case_list()
                         for panel in self.panels:
@@ -335,7 +335,7 @@ class ReviewPage:
                             self.layout_manager.initialize_layout_grid(ui)
                         # where image pixels are on the view, for scripts driving the page (tests)
                         html.Div(v_show=False, **data_attributes(testid="view-map", map=("JSON.stringify(view_map)",)))
-                    with html.Div(style="width: 500px; overflow-y: auto;", classes="pa-2 text-body-2"):
+                    with html.Div(style="width: 520px; overflow-y: auto;", classes="pa-2 text-body-2"):
                         for panel in self.panels:
                             with html.Div(v_show=f"tab === '{panel.name}'"):
                                 panel.build_right(self)
@@ -449,13 +449,15 @@ class ReviewPage:
                 with html.Tr(v_for=f"r in {rows}", key="r.id", **testid("'item-' + r.id", dynamic=True),
                              title=("r.explanation + (r.advice ? ' — ' + r.advice : '')",)):
                     with html.Td():
-                        html.Div("{{ r.id }}", classes="font-weight-bold")
-                        html.Div("{{ r.label }}", classes="text-caption")
+                        html.Span("{{ r.id }} ", classes="font-weight-bold")
+                        html.Span("{{ r.label }}", classes="text-caption")
+                        html.Div("{{ r.advice || '' }}", v_if="r.advice", classes="text-caption text-warning",
+                                 **testid("'advice-' + r.id", dynamic=True))
                     html.Td("{{ r.value }} {{ r.unit || '' }}", style="white-space: nowrap;",
                             **testid("'value-' + r.id", dynamic=True))
                     html.Td("{{ r.score !== undefined ? r.score + '/' + r.max : r.result }}",
                             style="white-space: nowrap;", **testid("'score-' + r.id", dynamic=True))
-                    html.Td("{{ r.advice || r.rating || '' }}", classes="text-caption")
+                    html.Td("{{ r.rating || '' }}", classes="text-caption")
 
     def _reviewer_dialog(self):
         with v.VDialog(v_model=("ask_reviewer",), persistent=True, max_width=420):

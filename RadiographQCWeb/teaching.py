@@ -65,21 +65,26 @@ def case_nodes(volume) -> list:
     return found
 
 
+def _display_nodes_of(node) -> list:
+    if not hasattr(node, "GetNumberOfDisplayNodes"):
+        return []
+    return [d for d in (node.GetNthDisplayNode(i) for i in range(node.GetNumberOfDisplayNodes())) if d is not None]
+
+
 def remove_case(scene, volume) -> None:
-    """Remove a case volume and every node of its case (their display nodes go with them)."""
+    """Remove a case volume and every node of its case, with their display and storage nodes (a
+    Slicer application removes those with their node; a bare scene does not)."""
     for node in [*case_nodes(volume), volume]:
+        storage = node.GetStorageNode() if hasattr(node, "GetStorageNode") else None
+        for helper in [*_display_nodes_of(node), storage]:
+            if helper is not None and scene.IsNodePresent(helper):
+                scene.RemoveNode(helper)
         scene.RemoveNode(node)
 
 
 def _display_nodes(volume) -> list:
     """The display nodes that draw a case over its radiograph (markups, segmentation, heatmap)."""
-    nodes = []
-    for node in case_nodes(volume):
-        for index in range(node.GetNumberOfDisplayNodes() if hasattr(node, "GetNumberOfDisplayNodes") else 0):
-            display = node.GetNthDisplayNode(index)
-            if display is not None:
-                nodes.append(display)
-    return nodes
+    return [display for node in case_nodes(volume) for display in _display_nodes_of(node)]
 
 
 def _png_data_url(png: bytes, side: int = IDEAL_PICTURE_SIDE) -> str:
@@ -169,8 +174,8 @@ class _SimulatorTab:
         should fit it again)."""
         old, oldImage = self.volume, self.image
         oldLogic = self.logics[oldImage.body] if oldImage is not None and self.processed else None
-        volume = mrml.addRadiographVolume(self.scene, image.radiograph,
-                                          self.scene.GenerateUniqueName(f"{self.name} {image.body} {image.view}"))
+        # one name for every image of the tab: it begins the names of the measurements in the view
+        volume = mrml.addRadiographVolume(self.scene, image.radiograph, self.name)
         try:
             if process:
                 self._process(image, volume)
@@ -189,7 +194,7 @@ class _SimulatorTab:
         self._hidden = []
         if not self.visible:
             self._hide()
-        return oldImage is None or _extent(oldImage) != _extent(image)
+        return oldImage is None or not _same_extent(oldImage, image)
 
     def _process(self, image: teaching.TeachingImage, volume):
         """The module's own QC of the image on its exact truth (keypoints and marker/foreign body, or
@@ -236,9 +241,17 @@ class _SimulatorTab:
         return case_model(self.image.body, self.logics[self.image.body])
 
 
-def _extent(image: teaching.TeachingImage) -> tuple:
-    spacing = image.radiograph.spacing
-    return image.radiograph.pixels.shape, None if spacing is None else (spacing.row_mm, spacing.col_mm)
+def _same_extent(a: teaching.TeachingImage, b: teaching.TeachingImage, tolerance: float = 0.01) -> bool:
+    """Whether the view can keep its zoom: the same pixels, and the same size in millimetres to 1 %
+    (the magnification, so the pixel spacing, moves a little with the positioning; the field's size
+    only with the collimation)."""
+    ra, rb = a.radiograph, b.radiograph
+    if ra.pixels.shape != rb.pixels.shape or (ra.spacing is None) != (rb.spacing is None):
+        return False
+    if ra.spacing is None:
+        return True
+    return all(abs(x / y - 1.0) <= tolerance for x, y in ((ra.spacing.row_mm, rb.spacing.row_mm),
+                                                          (ra.spacing.col_mm, rb.spacing.col_mm)))
 
 
 class TeachingSession(_SimulatorTab):

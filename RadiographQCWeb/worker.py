@@ -62,6 +62,7 @@ def build(server, inputs, export_dir, profile_files):
     server.enable_module(trame_slicer_module)
     slicer_app = SlicerApp()
     logics = {"wrist": WristQCLogic(slicer_app.scene), "lumbar": LumbarQCLogic(slicer_app.scene)}
+    warm_up(logics)
     session = ReviewSession(slicer_app.scene, logics, inputs, export_dir)
     brush = LumbarBrush(slicer_app, logics["lumbar"])
     panels = (TeachingPanel(TeachingSession(slicer_app.scene)), QuizPanel(QuizSession(slicer_app.scene)))
@@ -79,6 +80,21 @@ def end_with_parent(interval_s: float = 2.0):
         os.kill(os.getpid(), signal.SIGTERM)
 
     threading.Thread(target=watch, daemon=True, name="end-with-parent").start()
+
+
+def warm_up(logics: dict) -> None:
+    """Load the bundled models now: a worker is started ahead of its tab, so the reviewer's first
+    case does not wait for them. A missing or broken model is reported when a case needs it."""
+    from radiographqc.errors import RadiographQCError
+
+    wrist, lumbar = logics["wrist"], logics["lumbar"]
+    loads = [lambda view=view: wrist.detector.model(view) for view in wrist.detector.model_ids]
+    loads += [lambda: wrist.artefacts.model, lambda: lumbar.segmenter.model]
+    for load in loads:
+        try:
+            load()
+        except RadiographQCError:
+            pass
 
 
 def main(argv=None) -> int:

@@ -9,7 +9,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULES = ("WristQC", "LumbarQC")
-PROJECT = {"radiographqc", "RadiographQCLib", "WristQCLib", "LumbarQCLib"}
+# RadiographQCWeb: the browser app (the "web" extra), which only `radiographqc web` imports, inside its function
+PROJECT = {"radiographqc", "RadiographQCLib", "WristQCLib", "LumbarQCLib", "RadiographQCWeb"}
 # Stock Slicer 5.10 (and 5.12): its Python packages (SuperBuild/External_python-numpy, -scipy,
 # -dicom-requirements, -pythonqt-requirements .cmake) and its application modules.
 SLICER_BUNDLE = {"numpy", "scipy", "PIL", "pydicom", "packaging",

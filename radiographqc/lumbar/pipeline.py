@@ -28,15 +28,19 @@ class Segmenter:
         self.model_id = model_id
         self._model = None
 
+    @property
+    def model(self):
+        if self._model is None:
+            self._model = self.registry.load(self.model_id)
+        return self._model
+
     def segment(self, rg, path, vertebra_params):
         """(LumbarMasks with one mask per vertebral body, model dict); `vertebra_params`: the
         profile's "vertebrae" section (how bodies are split)."""
         if rg.view is None:
             raise InputError(path, "the view is unknown (no View Position or description in the header) and no "
                                    "label file gives it: the segmentation needs AP, LAT or OBL")
-        if self._model is None:
-            self._model = self.registry.load(self.model_id)
-        seg = self._model.segment(rg.pixels, rg.view)
+        seg = self.model.segment(rg.pixels, rg.view)
         # the rules' splitting of body mask and separation band, not the model's instances: it also
         # cuts bodies that the network merged (a missed disc space)
         masks = with_split_bodies(masks_from_channels(rg.view, seg.masks), vertebra_params)
