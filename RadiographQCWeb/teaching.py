@@ -144,6 +144,7 @@ class _SimulatorTab:
         self.processed = False                               # the logic holds the image's case
         self.visible = True
         self._hidden = []        # display nodes hidden while the tab is not shown
+        self.renders = 0         # images put in the scene so far
 
     @property
     def module(self) -> str | None:
@@ -189,6 +190,7 @@ class _SimulatorTab:
         if oldLogic is not None and oldLogic is not self.logics[image.body]:
             oldLogic.cleanup()
         self.volume, self.image, self.processed = volume, image, process
+        self.renders += 1
         if old is not None:
             remove_case(self.scene, old)
         self._hidden = []
@@ -340,7 +342,7 @@ class TeachingSession(_SimulatorTab):
     def view_model(self) -> dict:
         model = {"teach_body": self.body or DEFAULT_CASE[0], "teach_view": self.view or DEFAULT_CASE[1],
                  "teach_views": list(teaching.BODIES[self.body or DEFAULT_CASE[0]]),
-                 "teach_seed": self.seed, "teach_controls": [], "teach_comparison": [],
+                 "teach_seed": self.seed, "teach_renders": self.renders, "teach_controls": [], "teach_comparison": [],
                  "teach_ideal_png": self.ideal_picture, "teach_ideal_summary": self.ideal_summary}
         if self.image is None:
             return model
@@ -504,19 +506,25 @@ class TeachingPanel(_Panel):
         super().__init__(session)
         self._pending = {}       # slider values sent since the last render
         self._task = None        # the render loop while it runs
+        self._revision = 0       # of the slider positions sent to the page
 
     # ------------------------------------------------------------------ actions
 
     def start(self, body: str, view: str, seed=None):
+        """Another body or view of the same person (a seed given: that person)."""
         if view not in teaching.BODIES.get(body, (view,)):
             view = teaching.BODIES[body][0]
+        seed = None if seed in (None, "") else int(seed)
+        if seed is None and (body, view) == (self.session.body, self.session.view):
+            return        # the toggle already shows it
         self._pending = {}
-        self.session.start(body, view, None if seed in (None, "") else int(seed))
+        self.session.start(body, view, self.session.seed if seed is None else seed)
         self._publish_values()
         self._show(fit=True)
 
     def new_person(self, seed=None):
-        self.start(self.session.body or DEFAULT_CASE[0], self.session.view or DEFAULT_CASE[1], seed)
+        self.start(self.session.body or DEFAULT_CASE[0], self.session.view or DEFAULT_CASE[1],
+                   self.session.new_seed() if seed in (None, "") else seed)
 
     def reset(self):
         self._pending = {}
@@ -546,9 +554,9 @@ class TeachingPanel(_Panel):
     def _publish_values(self):
         """The sliders' positions, sent only when the server moves them (start, reset): while a slider
         is dragged its thumb is the browser's, and the page shows the values rendered beside it."""
+        self._revision += 1     # a new object every time: the page's copy may have moved meanwhile
         with self.page.state:
-            self.page.state.teach_values = self.session.values
-            self.page.state.dirty("teach_values")
+            self.page.state.teach_values = {**self.session.values, "_revision": self._revision}
 
     def _first(self):
         self.start(*DEFAULT_CASE)
@@ -559,6 +567,7 @@ class TeachingPanel(_Panel):
         self.page = page
         self._defaults(page)
         page.state.setdefault("teach_values", {})
+        page.state.client_only("teach_values")    # the thumbs' positions: the server sends them, never reads them
         server = page.server
         server.trigger("teach_start")(lambda body, view, seed=None: page._guarded(self.start, body, view, seed))
         server.trigger("teach_seed")(lambda seed=None: page._guarded(self.new_person, seed))
@@ -573,17 +582,20 @@ class TeachingPanel(_Panel):
             v.VBtn("new person", size="small", click="trigger('teach_seed')",
                    **data_attributes(testid="teach-seed", seed=("teach_seed",)))
             v.VBtn("ideal position", size="small", click="trigger('teach_reset')", **testid("teach-reset"))
-            html.Span("person #{{ teach_seed }}", classes="text-caption", **testid("teach-person"))
+            html.Span("person #{{ teach_seed }}", classes="text-caption",
+                      **data_attributes(testid="teach-person", renders=("teach_renders",)))
         with html.Div(v_for="c in teach_controls", key="c.name", classes="mb-3",
                       **testid("'teach-control-' + c.name", dynamic=True)):
             with html.Div(classes="d-flex flex-row justify-space-between align-baseline"):
                 html.Span("{{ c.label }}", classes="font-weight-medium")
                 html.Span("{{ c.value }} {{ c.unit }}", style=("{color: c.at_ideal ? '' : '#e65100'}",),
                           **data_attributes(testid=("'teach-value-' + c.name",), value=("c.value",)))
-            v.VSlider(v_model=("teach_values[c.name]",), min=("c.minimum",), max=("c.maximum",),
+            # the position is a new object on every step (page state is reactive at the top level)
+            v.VSlider(model_value=("teach_values[c.name]",), min=("c.minimum",), max=("c.maximum",),
                       step=("c.step",), density="compact", hide_details=True, thumb_label=True,
                       color=("c.at_ideal ? 'primary' : 'orange-darken-3'",),
-                      update_modelValue="trigger('teach_set', [c.name, $event])",
+                      update_modelValue="teach_values = {...teach_values, [c.name]: $event}; "
+                                        "trigger('teach_set', [c.name, $event])",
                       **testid("'teach-slider-' + c.name", dynamic=True))
             html.Div("ideal {{ c.ideal }} {{ c.unit }}{{ c.criteria.length ? ' · affects ' + "
                      "c.criteria.join(', ') : '' }}", classes="text-caption")
@@ -628,16 +640,21 @@ class QuizPanel(_Panel):
     name, title = "quiz", "Quiz"
 
     def new(self, body: str, view: str, seed=None):
+        """A quiz of another body or view (a seed given: on that person; else a new one)."""
         if view not in teaching.BODIES.get(body, (view,)):
             view = teaching.BODIES[body][0]
-        self.session.new(body, view, None if seed in (None, "") else int(seed))
-        with self.page.state:
+        seed = None if seed in (None, "") else int(seed)
+        if seed is None and (body, view) == (self.session.body, self.session.view):
+            return        # the toggle already shows it
+        self.session.new(body, view, seed)
+        with self.page.state:   # the page's ticks, which the server never saw (a new list: always sent)
             self.page.state.quiz_answer = []
             self.page.state.dirty("quiz_answer")
         self._show(fit=True)
 
     def next(self, seed=None):
-        self.new(self.session.body or DEFAULT_CASE[0], self.session.view or DEFAULT_CASE[1], seed)
+        self.new(self.session.body or DEFAULT_CASE[0], self.session.view or DEFAULT_CASE[1],
+                 self.session.new_seed() if seed in (None, "") else seed)
 
     def check(self, answer):
         self.session.check(answer or [])
