@@ -340,7 +340,7 @@ class LumbarQCLogic(DependencyMixin):
                     self.volumeNode.SetNthNodeReferenceID(ROLE_MEASURE, index, node.GetID())
                 else:
                     self.volumeNode.AddNodeReferenceID(ROLE_MEASURE, node.GetID())
-            node.SetName(f"{self.volumeNode.GetName()} {shape['label']}")
+            node.SetName(shape["label"])      # the label drawn beside it: the volume's reference says whose
             node.SetAttribute(mrml.ATTR + "rule", ruleId)
             mrml.setMarkupsPixels(node, self.volumeNode, shape["points"])
         for node in nodes[len(shapes):]:

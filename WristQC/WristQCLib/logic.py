@@ -246,8 +246,9 @@ class WristQCLogic(DependencyMixin):
         return node
 
     def _addMeasurementNode(self, taskId: str, kind: str):
-        node = mrml.addMarkups(self.scene, GEOMETRY_CLASSES[kind], self.scene.GenerateUniqueName(
-            f"{self.volumeNode.GetName()} {taskId}"), MEASURE_COLOR)
+        # named by the task alone: the name is the label drawn beside the measurement, and the
+        # volume's reference already says whose it is
+        node = mrml.addMarkups(self.scene, GEOMETRY_CLASSES[kind], taskId, MEASURE_COLOR)
         node.SetAttribute(mrml.ATTR + "task", taskId)
         self.volumeNode.AddNodeReferenceID(ROLE_MEASURE, node.GetID())
         return node
@@ -257,8 +258,7 @@ class WristQCLogic(DependencyMixin):
         marker = self.analysis.marker
         if not marker.found:
             return
-        name = self.scene.GenerateUniqueName(f"{self.volumeNode.GetName()} marker {marker.letter} "
-                                             f"({marker.similarity:.2f})")
+        name = f"marker {marker.letter} ({marker.similarity:.2f})"       # drawn: kept short
         self.markerNode = mrml.addMarkups(self.scene, "vtkMRMLMarkupsROINode", name, MARKER_COLOR)
         mrml.setRoiPixels(self.markerNode, self.volumeNode, marker.bbox)
         self.volumeNode.SetAndObserveNodeReferenceID(ROLE_MARKER, self.markerNode.GetID())
