@@ -37,12 +37,15 @@ WATCH = """() => {
 
 OPEN_WATCH = """name => new Promise(resolve => {
   const title = () => document.querySelector('[data-testid="case-title"]')?.innerText || '';
-  const row = document.querySelector(`[data-testid="case-${name}"]`);
-  row.addEventListener('click', () => {
+  // on the document: the list may be drawn again between this and the click
+  const listen = e => {
+    if (!e.target.closest(`[data-testid="case-${name}"]`)) return;
+    document.removeEventListener('click', listen, true);
     const clicked = performance.now();
     const check = () => title().startsWith(name) ? resolve(performance.now() - clicked) : requestAnimationFrame(check);
     check();
-  }, {once: true, capture: true});
+  };
+  document.addEventListener('click', listen, true);
 })"""
 
 
@@ -55,6 +58,7 @@ def time_opens(browser, url, repeats: int) -> tuple[list[float], list[float]]:
             opened = tab.page.evaluate_handle(OPEN_WATCH, name)
             tab.by(f"case-{name}").click()
             (first if index == 0 else later).append(opened.json_value() / 1000)
+            print(f"opened {name}: {(first if index == 0 else later)[-1]:.2f} s", file=sys.stderr, flush=True)
             tab.wait_for_result()
             tab.wait_for_picture()
         tab.page.close()
