@@ -35,7 +35,7 @@ WATCH = """() => {
 }"""
 
 
-OPEN_WATCH = """name => new Promise(resolve => {
+OPEN_WATCH = """name => { window.__opened = new Promise(resolve => {
   const title = () => document.querySelector('[data-testid="case-title"]')?.innerText || '';
   // on the document: the list may be drawn again between this and the click
   const listen = e => {
@@ -46,7 +46,7 @@ OPEN_WATCH = """name => new Promise(resolve => {
     check();
   };
   document.addEventListener('click', listen, true);
-})"""
+}); }"""
 
 
 def time_opens(browser, url, repeats: int) -> tuple[list[float], list[float]]:
@@ -55,9 +55,9 @@ def time_opens(browser, url, repeats: int) -> tuple[list[float], list[float]]:
     for _ in range(repeats):
         tab = ReviewTab(browser.new_page(viewport=VIEWPORT), url)
         for index, name in enumerate(OPENED):
-            opened = tab.page.evaluate_handle(OPEN_WATCH, name)
+            tab.page.evaluate(OPEN_WATCH, name)     # kept on the page: evaluate would await a promise
             tab.by(f"case-{name}").click()
-            (first if index == 0 else later).append(opened.json_value() / 1000)
+            (first if index == 0 else later).append(tab.page.evaluate("() => window.__opened") / 1000)
             print(f"opened {name}: {(first if index == 0 else later)[-1]:.2f} s", file=sys.stderr, flush=True)
             tab.wait_for_result()
             tab.wait_for_picture()
