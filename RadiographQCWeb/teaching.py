@@ -492,6 +492,16 @@ class _Panel:
     def _first(self):
         raise NotImplementedError
 
+    def _choice(self, body: str, view: str, seed):
+        """(view, seed) asked for from the page, the view one the body has and the seed an int or
+        None; None for the view when nothing changes (the toggle already shows it)."""
+        if view not in teaching.BODIES.get(body, (view,)):
+            view = teaching.BODIES[body][0]
+        seed = None if seed in (None, "") else int(seed)
+        if seed is None and (body, view) == (self.session.body, self.session.view):
+            return None, None
+        return view, seed
+
     def _show(self, fit: bool = True):
         """The tab's case changed: the page shows it when this tab is the one on screen (otherwise it
         does when the tab is chosen)."""
@@ -512,11 +522,9 @@ class TeachingPanel(_Panel):
 
     def start(self, body: str, view: str, seed=None):
         """Another body or view of the same person (a seed given: that person)."""
-        if view not in teaching.BODIES.get(body, (view,)):
-            view = teaching.BODIES[body][0]
-        seed = None if seed in (None, "") else int(seed)
-        if seed is None and (body, view) == (self.session.body, self.session.view):
-            return        # the toggle already shows it
+        view, seed = self._choice(body, view, seed)
+        if view is None:
+            return
         self._pending = {}
         self.session.start(body, view, self.session.seed if seed is None else seed)
         self._publish_values()
@@ -641,11 +649,9 @@ class QuizPanel(_Panel):
 
     def new(self, body: str, view: str, seed=None):
         """A quiz of another body or view (a seed given: on that person; else a new one)."""
-        if view not in teaching.BODIES.get(body, (view,)):
-            view = teaching.BODIES[body][0]
-        seed = None if seed in (None, "") else int(seed)
-        if seed is None and (body, view) == (self.session.body, self.session.view):
-            return        # the toggle already shows it
+        view, seed = self._choice(body, view, seed)
+        if view is None:
+            return
         self.session.new(body, view, seed)
         with self.page.state:   # the page's ticks, which the server never saw (a new list: always sent)
             self.page.state.quiz_answer = []
